@@ -1,0 +1,81 @@
+"""The provider's exception family, split by what the user has to do.
+
+Every error is an ``AirflowException``. Catch :class:`TextioProError` for all of
+them, or a subclass for one kind of remedy:
+
+* :class:`TextioProInputError` - fix the request (bad number, missing field ...).
+* :class:`TextioProAuthError` - fix the connection's token or permissions.
+* :class:`TextioProAuthStyleError` - the endpoint needs the other auth style.
+* :class:`TextioProRateLimitError` - wait and try again later.
+* :class:`TextioProNotFoundError` - the uid does not exist on this account.
+* :class:`TextioProServerError` - TextioPro failed; retry later or report it.
+* :class:`TextioProSendUncertainError` - a send may or may not have happened.
+
+No message ever contains the API token.
+"""
+
+from __future__ import annotations
+
+from airflow_provider_textiopro.compat import AirflowException
+
+
+class TextioProError(AirflowException):
+    """Base class of every TextioPro error.
+
+    :param message: what failed and what to do about it.
+    :param status_code: the HTTP status code, when a response was received.
+    :param api_message: the ``message`` text of TextioPro's error envelope.
+    :param operation: a short name of the call, e.g. ``"send_message"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        api_message: str | None = None,
+        operation: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.api_message = api_message
+        self.operation = operation
+
+
+class TextioProInputError(TextioProError, ValueError):
+    """The request is invalid: fix the parameters (raised before sending when possible)."""
+
+
+class TextioProAuthError(TextioProError):
+    """The token was refused or lacks permission: fix the Airflow connection."""
+
+
+class TextioProAuthStyleError(TextioProError):
+    """The endpoint is not served in the connection's auth style: switch ``auth_style``."""
+
+
+class TextioProRateLimitError(TextioProError):
+    """TextioPro asked to slow down (``Too Many Attempts.``): wait and retry.
+
+    :param retry_after: seconds the server asked to wait, when it said so.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class TextioProNotFoundError(TextioProError):
+    """The message, campaign, group or contact uid does not exist."""
+
+
+class TextioProServerError(TextioProError):
+    """TextioPro answered with a server failure or an unreadable body: retry later or report it."""
+
+
+class TextioProSendUncertainError(TextioProServerError):
+    """A send or create may have taken effect although no answer confirmed it.
+
+    It is never retried automatically: check the TextioPro dashboard (or list
+    messages) before sending again, so nobody gets the message twice.
+    """

@@ -1,0 +1,420 @@
+"""Typed results of the TextioPro API, parsed tolerantly from every server version.
+
+Every ``from_api`` accepts the shapes listed in FIELD-NOTES (``status`` or
+``customer_status``, a phone as a number, both balance shapes, old contact
+shapes). Every ``to_dict`` returns plain JSON-able data for XCom.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+
+class MessageStatus(str, Enum):
+    """Delivery status of one message (``status`` / ``customer_status``)."""
+
+    DELIVERED = "Delivered"
+    ENROUTE = "Enroute"
+    ACCEPTED = "Accepted"
+    FAILED = "Failed"
+    UNDELIVERED = "Undelivered"
+    EXPIRED = "Expired"
+    REJECTED = "Rejected"
+    SKIPPED = "Skipped"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def parse(cls, value: Any) -> MessageStatus:
+        """Map server text to a status, case-insensitively; anything else is ``UNKNOWN``."""
+        text = str(value or "").strip().lower()
+        for status in cls:
+            if status.value.lower() == text:
+                return status
+        return cls.UNKNOWN
+
+    @property
+    def is_terminal(self) -> bool:
+        """True when the status will not change any more (``UNKNOWN`` counts as terminal)."""
+        return self not in (MessageStatus.ENROUTE, MessageStatus.ACCEPTED)
+
+    @property
+    def is_success(self) -> bool:
+        """True only for ``Delivered``."""
+        return self is MessageStatus.DELIVERED
+
+    @property
+    def is_failure(self) -> bool:
+        """True for terminal states other than ``Delivered`` (including ``UNKNOWN``)."""
+        return self.is_terminal and not self.is_success
+
+
+class CampaignStatus(str, Enum):
+    """Lifecycle status of a campaign."""
+
+    NEW = "new"
+    QUEUED = "queued"
+    QUEUING = "queuing"
+    SCHEDULED = "scheduled"
+    PROCESSING = "processing"
+    SENDING = "sending"
+    PAUSED = "paused"
+    DELIVERED = "delivered"
+    DONE = "done"
+    FAILED = "failed"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, value: Any) -> CampaignStatus:
+        """Map server text to a status (``canceled`` is accepted too); anything else is ``UNKNOWN``."""
+        text = str(value or "").strip().lower()
+        if text == "canceled":
+            text = "cancelled"
+        for status in cls:
+            if status.value == text:
+                return status
+        return cls.UNKNOWN
+
+    @property
+    def is_terminal(self) -> bool:
+        """True for ``delivered``, ``done``, ``failed``, ``error`` and ``cancelled``."""
+        return self.is_success or self.is_failure
+
+    @property
+    def is_success(self) -> bool:
+        """True for ``delivered`` and ``done``."""
+        return self in (CampaignStatus.DELIVERED, CampaignStatus.DONE)
+
+    @property
+    def is_failure(self) -> bool:
+        """True for ``failed``, ``error`` and ``cancelled``."""
+        return self in (CampaignStatus.FAILED, CampaignStatus.ERROR, CampaignStatus.CANCELLED)
+
+
+def _text(value: Any) -> str | None:
+    """Return ``value`` as a stripped string, or None when empty."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _int(value: Any) -> int | None:
+    """Return ``value`` as an int when it is one (``"3"`` included), else None."""
+    try:
+        return int(str(value).replace(",", "").strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _phone(value: Any) -> str:
+    """Return a phone number (a JSON number or string) as its digits."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"\D", "", str(value or ""))
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message (one recipient) as TextioPro reports it."""
+
+    uid: str
+    to: str
+    status: MessageStatus
+    raw_status: str | None = None
+    sender: str | None = None
+    message: str | None = None
+    cost: str | None = None
+    segments: int | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Message:
+        """Parse a message object (``status`` or ``customer_status``, ``sms_count`` optional)."""
+        raw_status = _text(data.get("status", data.get("customer_status")))
+        return cls(
+            uid=str(data.get("uid") or data.get("id") or ""),
+            to=_phone(data.get("to")),
+            status=MessageStatus.parse(raw_status),
+            raw_status=raw_status,
+            sender=_text(data.get("from")),
+            message=data.get("message"),
+            cost=_text(data.get("cost")),
+            segments=_int(data.get("sms_count")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict (the status as its text)."""
+        result = asdict(self)
+        result["status"] = self.status.value
+        return result
+
+
+@dataclass(frozen=True)
+class RecipientOutcome:
+    """What happened to one recipient of a send: a message uid, or why it got none."""
+
+    recipient: str
+    uid: str | None = None
+    status: str | None = None
+    error: str | None = None
+    cost: str | None = None
+    segments: int | None = None
+
+    @property
+    def accepted(self) -> bool:
+        """True when TextioPro created a message (or scheduled one) for this recipient."""
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The outcome of :meth:`TextioProHook.send_message` over all its requests."""
+
+    outcomes: list[RecipientOutcome] = field(default_factory=list)
+    scheduled: bool = False
+    requests: int = 0
+
+    @property
+    def uids(self) -> list[str]:
+        """Message uids, in recipient order."""
+        return [o.uid for o in self.outcomes if o.uid]
+
+    @property
+    def accepted(self) -> list[RecipientOutcome]:
+        """Recipients that TextioPro took."""
+        return [o for o in self.outcomes if o.accepted]
+
+    @property
+    def refused(self) -> list[RecipientOutcome]:
+        """Recipients that got no message, each with the reason."""
+        return [o for o in self.outcomes if not o.accepted]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return {
+            "uids": self.uids,
+            "outcomes": [o.to_dict() for o in self.outcomes],
+            "accepted": len(self.accepted),
+            "refused": len(self.refused),
+            "scheduled": self.scheduled,
+            "requests": self.requests,
+        }
+
+
+@dataclass(frozen=True)
+class CampaignStats:
+    """Per-status message counts of a campaign."""
+
+    enroute: int = 0
+    delivered: int = 0
+    expired: int = 0
+    undelivered: int = 0
+    rejected: int = 0
+    accepted: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any] | None) -> CampaignStats:
+        """Parse ``stats`` (``{"delivered_count": 3, ...}``); missing counts are 0."""
+        data = data or {}
+        return cls(**{name: _int(data.get(f"{name}_count")) or 0 for name in cls.__dataclass_fields__})
+
+    @property
+    def total(self) -> int:
+        """Sum of all counts."""
+        return sum(asdict(self).values())
+
+    def to_dict(self) -> dict[str, int]:
+        """Return a JSON-able dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign to one or more contact lists. Dates are the server's display strings."""
+
+    uid: str
+    status: CampaignStatus
+    raw_status: str | None = None
+    name: str | None = None
+    message: str | None = None
+    type: str | None = None
+    created_at: str | None = None
+    start_at: str | None = None
+    delivery_at: str | None = None
+    schedule_time: str | None = None
+    stats: CampaignStats = field(default_factory=CampaignStats)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Campaign:
+        """Parse a send answer (``uid``, ``campaign_name``) or a view answer (``id``, ``name``, ``stats``)."""
+        raw_status = _text(data.get("status"))
+        return cls(
+            uid=str(data.get("uid") or data.get("id") or ""),
+            status=CampaignStatus.parse(raw_status),
+            raw_status=raw_status,
+            name=_text(data.get("name", data.get("campaign_name"))),
+            message=data.get("message"),
+            type=_text(data.get("type")),
+            created_at=_text(data.get("created_at")),
+            start_at=_text(data.get("start_at")),
+            delivery_at=_text(data.get("delivery_at")),
+            schedule_time=_text(data.get("schedule_time")),
+            stats=CampaignStats.from_api(data.get("stats")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict (the status as its text)."""
+        result = asdict(self)
+        result["status"] = self.status.value
+        return result
+
+
+@dataclass(frozen=True)
+class Group:
+    """A contact group (contact list)."""
+
+    uid: str
+    name: str
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Group:
+        """Parse ``{"uid", "name"}``."""
+        return cls(uid=str(data.get("uid") or data.get("id") or ""), name=str(data.get("name") or ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return asdict(self)
+
+
+_OLD_CONTACT_FIELDS = {"first_name": "FIRST_NAME", "last_name": "LAST_NAME", "email": "EMAIL"}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact in a group. ``fields`` holds the tags other than PHONE (``FIRST_NAME`` ...)."""
+
+    uid: str
+    phone: str
+    status: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Contact:
+        """Parse the new shape (``custom_fields``) or the old one (``first_name``, ``last_name``)."""
+        fields: dict[str, str] = {}
+        for old, tag in _OLD_CONTACT_FIELDS.items():
+            if data.get(old) is not None:
+                fields[tag] = str(data[old])
+        for tag, value in (data.get("custom_fields") or {}).items():
+            if str(tag).upper() != "PHONE" and value is not None:
+                fields[str(tag).upper()] = str(value)
+        return cls(
+            uid=str(data.get("uid") or data.get("id") or ""),
+            phone=_phone(data.get("phone", data.get("PHONE"))),
+            status=_text(data.get("status")),
+            fields=fields,
+        )
+
+    @property
+    def subscribed(self) -> bool:
+        """False only when the status says ``unsubscribe``."""
+        return (self.status or "subscribe").lower() != "unsubscribe"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return asdict(self)
+
+
+_AMOUNT = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Balance:
+    """The account balance: ``remaining`` as the server wrote it, ``amount`` when it is a number."""
+
+    remaining: str
+    amount: Decimal | None = None
+    unlimited: bool = False
+    expired_on: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Balance:
+        """Parse ``remaining_balance`` (``"₱427"``, ``"Unlimited"``), ``remaining_unit`` or ``balance``."""
+        raw = data.get("remaining_balance", data.get("remaining_unit", data.get("balance")))
+        remaining = str(raw if raw is not None else "").strip()
+        unlimited = remaining.lower() == "unlimited"
+        amount = None
+        match = None if unlimited else _AMOUNT.search(remaining)
+        if match:
+            try:
+                amount = Decimal(match.group(0).replace(",", ""))
+            except InvalidOperation:
+                amount = None
+        return cls(remaining=remaining, amount=amount, unlimited=unlimited, expired_on=_text(data.get("expired_on")))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict (the amount as a string)."""
+        result = asdict(self)
+        result["amount"] = None if self.amount is None else str(self.amount)
+        return result
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The account's profile. The ``api_token`` the server returns is never kept."""
+
+    uid: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Profile:
+        """Parse ``me``; drops ``api_token``."""
+        return cls(**{name: _text(data.get(name)) for name in cls.__dataclass_fields__})
+
+    @property
+    def name(self) -> str:
+        """The full name, or the email, or the uid."""
+        full = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return full or self.email or self.uid or "unknown user"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return asdict(self)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a Laravel paginator."""
+
+    items: list[T]
+    current_page: int = 1
+    last_page: int = 1
+    per_page: int | None = None
+    total: int | None = None
+
+    @property
+    def has_next(self) -> bool:
+        """True when a later page exists."""
+        return self.current_page < self.last_page
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
