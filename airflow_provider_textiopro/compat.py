@@ -9,6 +9,7 @@ from __future__ import annotations
 from airflow.providers.common.compat.sdk import (
     AirflowException,
     Asset,
+    AssetAlias,
     BaseHook,
     BaseNotifier,
     BaseOperator,
@@ -28,6 +29,7 @@ __all__ = [
     "AIRFLOW_V_3_0_PLUS",
     "AirflowException",
     "Asset",
+    "AssetAlias",
     "BaseHook",
     "BaseNotifier",
     "BaseOperator",
