@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from airflow.providers.common.compat.sdk import (
     AirflowException,
+    AirflowOptionalProviderFeatureException,
     Asset,
     AssetAlias,
     BaseHook,
@@ -16,6 +17,7 @@ from airflow.providers.common.compat.sdk import (
     BaseOperatorLink,
     BaseSensorOperator,
     Context,
+    ResumableJobMixin,
     TaskInstanceKey,
     XCom,
     conf,
@@ -28,6 +30,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 __all__ = [
     "AIRFLOW_V_3_0_PLUS",
     "AirflowException",
+    "AirflowOptionalProviderFeatureException",
     "Asset",
     "AssetAlias",
     "BaseHook",
@@ -37,6 +40,7 @@ __all__ = [
     "BaseSensorOperator",
     "BaseTrigger",
     "Context",
+    "ResumableJobMixin",
     "TaskInstanceKey",
     "TriggerEvent",
     "XCom",
