@@ -1,0 +1,242 @@
+"""Check send parameters before any request: channel rules, sender id and schedule time."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from datetime import timezone as dt_timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_provider_textiopro.errors import TextioProInputError
+
+MESSAGE_TYPES = ("plain", "unicode", "voice", "mms", "whatsapp", "viber", "otp")
+VOICE_LANGUAGES = (
+    "cy-gb",
+    "da-dk",
+    "de-de",
+    "el-gr",
+    "en-au",
+    "en-gb",
+    "en-gb-wls",
+    "en-in",
+    "en-us",
+    "es-es",
+    "es-mx",
+    "es-us",
+    "fr-ca",
+    "fr-fr",
+    "id-id",
+    "is-is",
+    "it-it",
+    "ja-jp",
+    "ko-kr",
+    "ms-my",
+    "nb-no",
+    "nl-nl",
+    "pl-pl",
+    "pt-br",
+    "pt-pt",
+    "ro-ro",
+    "ru-ru",
+    "sv-se",
+    "ta-in",
+    "th-th",
+    "tr-tr",
+    "vi-vn",
+    "zh-cn",
+    "zh-hk",
+)
+VOICE_GENDERS = ("male", "female")
+SCHEDULE_FORMAT = "%Y-%m-%d %H:%M"
+
+_CHANNEL_PARAMS = ("language", "gender", "media_url")
+_REQUIRED_PARAMS = {"voice": ("language", "gender"), "mms": ("media_url",)}
+_OPTIONAL_PARAMS = {"whatsapp": ("media_url",), "viber": ("media_url",)}
+_FREE_SENDER_TYPES = ("whatsapp", "viber")
+_ALPHANUMERIC_SENDER = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
+_PHONE_SENDER = re.compile(r"\+?\d{8,15}")
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def validate_channel(type: str, message: Any, channel_params: dict[str, Any]) -> dict[str, Any]:
+    """
+    Check a message type, its text and its channel parameters; return the extra body fields.
+
+    Parameters whose value is None count as not given.
+
+    :param type: one of :data:`MESSAGE_TYPES`.
+    :param message: the message text (must not be blank).
+    :param channel_params: ``language`` and ``gender`` (voice) and ``media_url`` (mms
+        required; whatsapp and viber optional).
+    :return: the given channel parameters, normalised (language and gender lower-cased).
+    :raises TextioProInputError: naming what is wrong and the accepted values.
+    """
+    if type not in MESSAGE_TYPES:
+        raise TextioProInputError(f"Unknown message type {type!r}: use one of {', '.join(MESSAGE_TYPES)}.")
+    if not isinstance(message, str) or not message.strip():
+        raise TextioProInputError(f"The message is empty ({message!r}): give the text to send.")
+    given = {name: value for name, value in channel_params.items() if value is not None}
+    unknown = sorted(set(given) - set(_CHANNEL_PARAMS))
+    if unknown:
+        raise TextioProInputError(
+            f"Unknown channel parameter(s) {', '.join(unknown)}: the accepted ones are "
+            f"{', '.join(_CHANNEL_PARAMS)}."
+        )
+    required = _REQUIRED_PARAMS.get(type, ())
+    allowed = required + _OPTIONAL_PARAMS.get(type, ())
+    not_allowed = [name for name in given if name not in allowed]
+    if not_allowed:
+        raise TextioProInputError(
+            f"{', '.join(not_allowed)} cannot be used with type {type!r}: "
+            + "; ".join(f"{name} is used by type {_types_using(name)}" for name in not_allowed)
+            + "."
+        )
+    missing = [name for name in required if name not in given]
+    if missing:
+        raise TextioProInputError(f"Type {type!r} requires {' and '.join(missing)}.")
+    fields: dict[str, Any] = {}
+    if "language" in given:
+        fields["language"] = _choice("language", given["language"], VOICE_LANGUAGES)
+    if "gender" in given:
+        fields["gender"] = _choice("gender", given["gender"], VOICE_GENDERS)
+    if "media_url" in given:
+        fields["media_url"] = _media_url(given["media_url"])
+    return fields
+
+
+def validate_sender_id(sender_id: Any, *, type: str | None = None) -> str | None:
+    """
+    Check a sender id and return it stripped (a phone number as digits without ``+``).
+
+    Accepted: an alphanumeric name of 1 to 11 ASCII letters, digits and spaces with at
+    least one letter, or a phone number with its country code (8 to 15 digits, an
+    optional ``+``, spaces and ``( ) - .`` allowed). For ``whatsapp`` and ``viber`` the
+    sender is the business or service id, so any non-blank text is accepted.
+
+    :param sender_id: the sender; None or blank means the connection's default.
+    :param type: the message type, when known.
+    :raises TextioProInputError: the sender id cannot be used; says what is accepted.
+    """
+    if sender_id is None or not str(sender_id).strip():
+        return None
+    text = str(sender_id).strip()
+    if type in _FREE_SENDER_TYPES:
+        return text
+    number = re.sub(r"[\s().\-]", "", text)
+    if _PHONE_SENDER.fullmatch(number):
+        return number.lstrip("+")
+    if _ALPHANUMERIC_SENDER.fullmatch(text):
+        return text
+    raise TextioProInputError(
+        f"Sender id {text!r} cannot be used: give an alphanumeric name of at most 11 characters "
+        "(ASCII letters, digits and spaces, with at least one letter) or a phone number with its "
+        "country code (8 to 15 digits)."
+    )
+
+
+def format_schedule_time(
+    value: Any,
+    *,
+    timezone: str | tzinfo = "UTC",
+    now: datetime | None = None,
+) -> str | None:
+    """
+    Return a schedule time as TextioPro's ``Y-m-d H:i`` in the account's timezone.
+
+    Seconds are dropped, and the resulting minute must be later than now.
+
+    :param value: None or a blank string (send now); a datetime (aware, or naive and
+        then read in ``timezone``; pendulum DateTime included); or a string in ISO 8601
+        (``2030-01-31T09:30:00+01:00``, ``...Z``) or ``Y-m-d H:i`` form (naive strings
+        are read in ``timezone``).
+    :param timezone: the account's IANA timezone name (the connection's ``timezone``).
+    :param now: the current time (naive means UTC); defaults to the current time.
+    :raises TextioProInputError: the value cannot be read, the timezone is unknown, or the
+        time is not in the future.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    zone = _zone(timezone)
+    moment = _parse_moment(value, zone).astimezone(zone).replace(second=0, microsecond=0)
+    current = now or datetime.now(dt_timezone.utc)
+    if current.tzinfo is None:
+        current = current.replace(tzinfo=dt_timezone.utc)
+    current = current.astimezone(zone)
+    if moment <= current:
+        raise TextioProInputError(
+            f"schedule_time {moment.strftime(SCHEDULE_FORMAT)} ({zone}) is in the past: it is now "
+            f"{current.strftime('%Y-%m-%d %H:%M:%S')} there. "
+            "Give a later time, or no schedule_time to send now."
+        )
+    return moment.strftime(SCHEDULE_FORMAT)
+
+
+def _types_using(name: str) -> str:
+    """Return the message types that accept channel parameter ``name``, for error texts."""
+    types = [t for t in MESSAGE_TYPES if name in _REQUIRED_PARAMS.get(t, ()) + _OPTIONAL_PARAMS.get(t, ())]
+    return " / ".join(repr(t) for t in types)
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    """Return ``value`` lower-cased when it is one of ``choices``."""
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise TextioProInputError(f"Unknown {name} {value!r}: use one of {', '.join(choices)}.")
+    return text
+
+
+def _media_url(value: Any) -> str:
+    """Return ``value`` stripped when it is an absolute http(s) URL."""
+    text = str(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or re.search(r"\s", text):
+        raise TextioProInputError(
+            f"media_url {value!r} is not a valid http(s) URL: give the full public address of "
+            "the media file, e.g. https://example.com/image.jpg."
+        )
+    return text
+
+
+def _zone(timezone: str | tzinfo) -> tzinfo:
+    """Return the tzinfo for an IANA name (or a tzinfo as it is)."""
+    if isinstance(timezone, tzinfo):
+        return timezone
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(str(timezone).strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TextioProInputError(
+            f"Unknown timezone {timezone!r}: use an IANA name such as 'UTC' or 'Europe/Paris' "
+            "(the connection extra 'timezone')."
+        ) from None
+
+
+def _parse_moment(value: Any, zone: tzinfo) -> datetime:
+    """Return ``value`` as an aware datetime; naive values are read in ``zone``."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        moment = _parse_text(value.strip())
+    else:
+        raise TextioProInputError(
+            f"schedule_time must be a datetime or a string, not {type(value).__name__} ({value!r})."
+        )
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def _parse_text(text: str) -> datetime:
+    """Parse an ISO 8601 or ``Y-m-d H:i`` string that has a time of day."""
+    iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        if _DATE_ONLY.fullmatch(text):
+            raise ValueError
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        raise TextioProInputError(
+            f"schedule_time {text!r} cannot be read: use 'YYYY-MM-DD HH:MM' (in the account's "
+            "timezone) or ISO 8601 with a time, e.g. '2030-01-31T09:30:00+01:00'."
+        ) from None
