@@ -40,7 +40,7 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "timeout": {
                         "label": "Timeout (seconds)",
-                        "schema": {"type": ["number", "null"], "minimum": 0, "default": 30},
+                        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0, "default": 30},
                     },
                     "default_sender_id": {
                         "label": "Default sender ID",
@@ -63,11 +63,11 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "retry_wait_min": {
                         "label": "Min retry wait (seconds)",
-                        "schema": {"type": ["number", "null"], "minimum": 0},
+                        "schema": {"type": ["number", "null"], "minimum": 0, "default": 1},
                     },
                     "retry_wait_max": {
                         "label": "Max retry wait (seconds)",
-                        "schema": {"type": ["number", "null"], "minimum": 0},
+                        "schema": {"type": ["number", "null"], "minimum": 0, "default": 30},
                     },
                 },
                 "ui-field-behaviour": {
