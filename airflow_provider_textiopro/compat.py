@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from airflow.providers.common.compat.sdk import (
     AirflowException,
+    AirflowFailException,
     AirflowOptionalProviderFeatureException,
     Asset,
     AssetAlias,
@@ -30,6 +31,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 __all__ = [
     "AIRFLOW_V_3_0_PLUS",
     "AirflowException",
+    "AirflowFailException",
     "AirflowOptionalProviderFeatureException",
     "Asset",
     "AssetAlias",
