@@ -1,0 +1,93 @@
+"""Print what importing each provider module costs on top of Airflow's own import.
+
+Usage: python benchmarks/import_time.py [--repeat N]
+
+The baseline is ``airflow.sdk`` (``airflow.models.baseoperator`` on Airflow 2), imported once. Each
+provider module is then imported in a child forked from that state, so its number is what a DAG
+file that already imports Airflow pays extra. Numbers are the median of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import statistics
+import sys
+import time
+
+from airflow_provider_textiopro.get_provider_info import get_provider_info
+
+BASELINES = ("airflow.sdk", "airflow.models.baseoperator")
+
+
+def dag_facing_modules() -> list[str]:
+    """Return the modules listed in the provider metadata, in the order a reader expects them."""
+    info = get_provider_info()
+    modules = [
+        m
+        for key in ("hooks", "operators", "sensors", "triggers")
+        for e in info[key]
+        for m in e["python-modules"]
+    ]
+    modules += [path.rpartition(".")[0] for path in (*info["notifications"], *info["extra-links"])]
+    return list(dict.fromkeys(modules))
+
+
+def import_baseline() -> tuple[str, float]:
+    """Import the first available baseline module; return its name and the seconds it took."""
+    for name in BASELINES:
+        start = time.perf_counter()
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        return name, time.perf_counter() - start
+    raise SystemExit(f"none of {BASELINES} can be imported: is Airflow installed?")
+
+
+def time_in_child(module: str) -> float:
+    """Import ``module`` in a forked child and return the seconds it took there."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        start = time.perf_counter()
+        try:
+            importlib.import_module(module)
+            message = f"{time.perf_counter() - start}"
+        except Exception as exc:
+            message = f"error {type(exc).__name__}: {exc}"
+        os.write(write_end, message.encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        message = pipe.read()
+    os.waitpid(pid, 0)
+    if message.startswith("error"):
+        raise RuntimeError(message.removeprefix("error "))
+    return float(message)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="runs per module (default 5)")
+    args = parser.parse_args()
+
+    baseline, baseline_seconds = import_baseline()
+    print(f"python {sys.version.split()[0]}, airflow {sys.modules['airflow'].__version__}")
+    print(f"{'module':60} {'ms':>9}")
+    print(f"{baseline + ' (baseline)':60} {baseline_seconds * 1000:9.1f}")
+    for module in dag_facing_modules():
+        try:
+            runs = [time_in_child(module) for _ in range(args.repeat)]
+        except RuntimeError as exc:
+            print(f"{module:60} {'failed':>9}  {exc}")
+            continue
+        print(f"{module:60} {statistics.median(runs) * 1000:9.1f}")
+
+
+if __name__ == "__main__":
+    main()
