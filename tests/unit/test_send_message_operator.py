@@ -1,0 +1,436 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from airflow_provider_textiopro.compat import AirflowFailException
+from airflow_provider_textiopro.errors import (
+    TextioProError,
+    TextioProInputError,
+    TextioProSendUncertainError,
+    TextioProServerError,
+)
+from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink
+from airflow_provider_textiopro.models import Balance, RecipientOutcome, SendResult
+from airflow_provider_textiopro.operators.messages import TextioProSendMessageOperator
+
+NL_MOBILES = [f"3161234{i:04d}" for i in range(250)]
+
+
+def fake_send(recipients, message, *, on_chunk_sent=None, schedule_time=None, refuse=(), **kwargs):
+    """Answer like the hook: one outcome per recipient, progress after each chunk of 100."""
+    numbers = [r.lstrip("+") for r in recipients]
+    outcomes = []
+    for start in range(0, len(numbers), 100):
+        for number in numbers[start : start + 100]:
+            if number in refuse:
+                outcomes.append(RecipientOutcome(recipient=number, error="Number contains in the blacklist"))
+            elif schedule_time:
+                outcomes.append(RecipientOutcome(recipient=number, status="scheduled"))
+            else:
+                outcomes.append(
+                    RecipientOutcome(
+                        recipient=number, uid=f"u{number[-6:]}", status="Delivered", cost="0.05", segments=1
+                    )
+                )
+        if on_chunk_sent:
+            on_chunk_sent(min(start + 100, len(numbers)), len(numbers))
+    return SendResult(outcomes=outcomes, scheduled=bool(schedule_time), requests=(len(numbers) + 99) // 100)
+
+
+@pytest.fixture
+def hook():
+    with mock.patch("airflow_provider_textiopro.operators.messages.TextioProHook", autospec=True) as cls:
+        instance = cls.return_value
+        instance.default_region = "NL"
+        instance.timezone = "UTC"
+        instance.default_sender_id = "Acme"
+        instance.send_message.side_effect = fake_send
+        instance.dashboard_url.side_effect = lambda kind, uid: f"https://app.textiopro.com/reports/{uid}/view"
+        instance.get_balance.return_value = Balance(remaining="1,000", amount=Decimal(1000))
+        yield instance
+
+
+@pytest.fixture
+def logs():
+    """Capture the operator's log lines as formatted text (works with structlog and logging)."""
+    logger = mock.MagicMock()
+    with mock.patch.object(
+        TextioProSendMessageOperator, "log", new_callable=mock.PropertyMock, return_value=logger
+    ):
+        yield lambda: "\n".join(
+            call.args[0] % call.args[1:] for call in logger.method_calls if call[0] in ("info", "warning")
+        )
+
+
+@pytest.fixture
+def context():
+    return {"ti": mock.MagicMock()}
+
+
+def run(context, **kwargs):
+    kwargs.setdefault("task_id", "send")
+    kwargs.setdefault("message", "Hello")
+    return TextioProSendMessageOperator(**kwargs).execute(context)
+
+
+def test_single_recipient(hook, context):
+    result = run(context, recipients="06 1234 5678")
+
+    hook.send_message.assert_called_once_with(
+        ["+31612345678"],
+        "Hello",
+        sender_id=None,
+        type="plain",
+        schedule_time=None,
+        dlt_template_id=None,
+        on_chunk_sent=mock.ANY,
+    )
+    assert result == {
+        "uids": ["u345678"],
+        "outcomes": [
+            {
+                "recipient": "31612345678",
+                "uid": "u345678",
+                "status": "Delivered",
+                "error": None,
+                "cost": "0.05",
+                "segments": 1,
+            }
+        ],
+        "accepted": 1,
+        "refused": 0,
+        "invalid": [],
+        "scheduled": False,
+        "type": "plain",
+        "encoding": "GSM-7",
+        "characters": 5,
+        "segments_per_message": 1,
+        "total_segments": 1,
+        "cost": "0.05",
+    }
+    assert json.loads(json.dumps(result)) == result
+    context["ti"].xcom_push.assert_called_once_with(
+        key=MESSAGE_URL_XCOM_KEY, value="https://app.textiopro.com/reports/u345678/view"
+    )
+    hook.get_balance.assert_not_called()
+
+
+def test_uses_the_connection(hook, context):
+    from airflow_provider_textiopro.operators import messages
+
+    run(context, recipients="31612345678", textiopro_conn_id="other")
+    messages.TextioProHook.assert_called_once_with(textiopro_conn_id="other")
+
+
+def test_large_send_logs_progress_and_segments(hook, context, logs):
+    result = run(context, recipients=",".join(NL_MOBILES), message="x" * 200)
+
+    assert result["accepted"] == 250
+    assert result["segments_per_message"] == 2
+    assert result["total_segments"] == 250
+    assert result["cost"] == "12.50"
+    text = logs()
+    assert (
+        "The message is 200 characters, encoding GSM-7, 2 segment(s) per recipient, 250 recipient(s) = 500"
+        in text
+    )
+    for done in ("Sent 100 of 250", "Sent 200 of 250", "Sent 250 of 250"):
+        assert done in text
+
+
+def test_server_segments_are_summed_and_missing_ones_estimated(hook, context):
+    hook.send_message.side_effect = None
+    hook.send_message.return_value = SendResult(
+        outcomes=[
+            RecipientOutcome(recipient="31612345678", uid="a", status="Delivered", cost="0.1", segments=3),
+            RecipientOutcome(recipient="447911123456", uid="b", status="Delivered", cost=None),
+        ]
+    )
+    result = run(context, recipients=["31612345678", "+447911123456"], message="y" * 170)
+    assert result["total_segments"] == 3 + 2
+    assert result["cost"] is None
+
+
+def test_invalid_numbers_fail_before_any_request(hook, context):
+    with pytest.raises(TextioProInputError, match=r"1 of 2 recipients are not usable phone numbers") as info:
+        run(context, recipients="31612345678, 123")
+    assert "- 123: not a valid phone number" in str(info.value)
+    hook.send_message.assert_not_called()
+
+
+def test_invalid_numbers_skipped_and_reported(hook, context, logs):
+    result = run(context, recipients=["31612345678", "123", "31612345678"], on_invalid="skip")
+    assert hook.send_message.call_args.args[0] == ["+31612345678"]
+    assert result["invalid"] == [{"recipient": "123", "reason": mock.ANY}]
+    assert "too short" in result["invalid"][0]["reason"]
+    assert "Skipping 1 unusable number(s) (on_invalid='skip'):\n  - 123: not a valid" in logs()
+
+
+def test_only_invalid_numbers_skipped_sends_nothing(hook, context):
+    with pytest.raises(TextioProInputError, match="None of the 2 recipients is a usable phone number"):
+        run(context, recipients="123, 456", on_invalid="skip")
+    hook.send_message.assert_not_called()
+
+
+def test_refused_recipients_are_reported(hook, context, logs):
+    hook.send_message.side_effect = lambda *a, **k: fake_send(*a, refuse={"447911123456"}, **k)
+    result = run(context, recipients="31612345678, +44 7911 123456")
+    assert result["accepted"] == 1
+    assert result["refused"] == 1
+    assert result["uids"] == ["u345678"]
+    text = logs()
+    assert "TextioPro accepted 1 recipient(s) and refused 1; 1 segment(s), cost 0.05." in text
+    assert "Refused recipients:\n  - 447911123456: Number contains in the blacklist" in text
+
+
+def test_every_recipient_refused_fails(hook, context):
+    hook.send_message.side_effect = lambda *a, **k: fake_send(*a, refuse={"31612345678"}, **k)
+    with pytest.raises(TextioProInputError, match="TextioPro refused every recipient"):
+        run(context, recipients="31612345678")
+    context["ti"].xcom_push.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"type": "voice", "language": "en-gb"}, "Type 'voice' requires gender"),
+        ({"type": "voice", "language": "xx", "gender": "male"}, "Unknown language 'xx'"),
+        ({"type": "mms"}, "Type 'mms' requires media_url"),
+        ({"type": "mms", "media_url": "file:///etc/passwd"}, "is not a valid http(s) URL"),
+        ({"type": "plain", "language": "en-gb"}, "language cannot be used with type 'plain'"),
+        ({"message": "  "}, "The message is empty"),
+        ({"sender_id": "A very long sender"}, "Sender id 'A very long sender' cannot be used"),
+        ({"schedule_time": "2000-01-01 10:00"}, "is in the past"),
+        ({"schedule_time": "next week"}, "cannot be read"),
+        (
+            {"message": "z" * 161, "max_segments": 1},
+            "takes 2 segments (161 characters, GSM-7), more than max",
+        ),
+        (
+            {"type": "unicode", "message": "z" * 71, "max_segments": 1},
+            "takes 2 segments (71 characters, UCS-2)",
+        ),
+        ({"recipients": []}, "No recipient given"),
+    ],
+)
+def test_bad_parameters_fail_before_any_request(hook, context, kwargs, error):
+    kwargs.setdefault("recipients", "31612345678")
+    with pytest.raises(TextioProInputError) as info:
+        run(context, check_balance=True, **kwargs)
+    assert error in str(info.value)
+    hook.send_message.assert_not_called()
+    hook.get_balance.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fields"),
+    [
+        (
+            {"type": "voice", "language": "EN-GB", "gender": "female"},
+            {"language": "en-gb", "gender": "female"},
+        ),
+        (
+            {"type": "mms", "media_url": "https://example.com/a.jpg"},
+            {"media_url": "https://example.com/a.jpg"},
+        ),
+        ({"type": "whatsapp", "sender_id": "my.whatsapp.business.id"}, {}),
+        (
+            {"type": "viber", "media_url": "https://example.com/v.mp4"},
+            {"media_url": "https://example.com/v.mp4"},
+        ),
+        ({"type": "otp", "dlt_template_id": "1107160000000000001"}, {}),
+        ({"type": "unicode"}, {}),
+    ],
+)
+def test_channels(hook, context, kwargs, fields):
+    result = run(context, recipients="31612345678", **kwargs)
+    call = hook.send_message.call_args
+    assert call.kwargs["type"] == kwargs["type"]
+    assert {k: call.kwargs[k] for k in ("language", "gender", "media_url") if k in call.kwargs} == fields
+    assert call.kwargs["dlt_template_id"] == kwargs.get("dlt_template_id")
+    assert result["type"] == kwargs["type"]
+    assert result["encoding"] == ("UCS-2" if kwargs["type"] == "unicode" else "GSM-7")
+
+
+def test_sender_id_phone_is_sent_as_digits(hook, context):
+    run(context, recipients="31612345678", sender_id="+31 6 9999 0000")
+    assert hook.send_message.call_args.kwargs["sender_id"] == "31699990000"
+
+
+def test_schedule_time_in_the_connection_timezone(hook, context):
+    hook.timezone = "Europe/Paris"
+    when = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(days=2)
+    result = run(context, recipients="31612345678", schedule_time=when)
+    expected = when.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%d %H:%M")
+    assert hook.send_message.call_args.kwargs["schedule_time"] == expected
+    assert result["scheduled"] is True
+    assert result["uids"] == []
+    assert result["accepted"] == 1
+    context["ti"].xcom_push.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("balance", "sends"),
+    [
+        (Balance(remaining="1,000", amount=Decimal(1000)), True),
+        (Balance(remaining="500", amount=Decimal(500)), True),
+        (Balance(remaining="Unlimited", unlimited=True), True),
+        (Balance(remaining="n/a"), True),
+        (Balance(remaining="₱499", amount=Decimal(499)), False),
+    ],
+)
+def test_check_balance(hook, context, balance, sends):
+    hook.get_balance.return_value = balance
+    kwargs = {"recipients": NL_MOBILES, "message": "x" * 200, "check_balance": True}
+    if sends:
+        run(context, **kwargs)
+        hook.send_message.assert_called_once()
+    else:
+        with pytest.raises(TextioProError, match=r"balance \(₱499\) is less than the estimated 500 segment"):
+            run(context, **kwargs)
+        hook.send_message.assert_not_called()
+
+
+def test_failure_before_anything_was_sent_propagates_for_retry(hook, context):
+    hook.send_message.side_effect = TextioProServerError("TextioPro answered 500")
+    with pytest.raises(TextioProServerError):
+        run(context, recipients="31612345678")
+
+
+def test_failure_after_a_partial_send_is_not_retried(hook, context):
+    def send(recipients, message, *, on_chunk_sent, **kwargs):
+        on_chunk_sent(100, len(recipients))
+        raise TextioProServerError("TextioPro answered 502")
+
+    hook.send_message.side_effect = send
+    with pytest.raises(AirflowFailException, match=r"after 100 of 250 recipients got the message") as info:
+        run(context, recipients=NL_MOBILES)
+    assert "send to the 150 remaining recipient(s) (the first is 31612340100)" in str(info.value)
+
+
+def test_uncertain_send_is_not_retried(hook, context):
+    hook.send_message.side_effect = TextioProSendUncertainError("no answer")
+    with pytest.raises(AirflowFailException, match="may or may not have reached TextioPro"):
+        run(context, recipients="31612345678")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"on_invalid": "ignore"}, "on_invalid must be 'fail' or 'skip', not 'ignore'"),
+        ({"type": "sms"}, "Unknown message type 'sms'"),
+        ({"max_segments": 0}, "max_segments must be at least 1"),
+        ({"max_segments": "3"}, "max_segments must be a positive integer or None"),
+        ({"max_segments": True}, "max_segments must be a positive integer or None"),
+    ],
+)
+def test_literal_parameters_checked_at_init(kwargs, error):
+    with pytest.raises(TextioProInputError) as info:
+        TextioProSendMessageOperator(task_id="send", recipients="31612345678", message="Hi", **kwargs)
+    assert error in str(info.value)
+
+
+def test_templated_type_is_checked_at_execute(hook, context):
+    op = TextioProSendMessageOperator(
+        task_id="send", recipients="31612345678", message="Hi", type="{{ params.kind }}"
+    )
+    op.type = "fax"
+    with pytest.raises(TextioProInputError, match="Unknown message type 'fax'"):
+        op.execute(context)
+
+
+def test_template_fields_render(hook, context):
+    op = TextioProSendMessageOperator(
+        task_id="send",
+        recipients="{{ params.to }}",
+        message="Load of {{ ds }} failed",
+        sender_id="{{ params.sender }}",
+        type="{{ params.kind }}",
+        schedule_time="{{ params.when }}",
+        language="{{ params.language }}",
+        gender="{{ params.gender }}",
+        media_url=None,
+        dlt_template_id="{{ params.dlt }}",
+    )
+    params = {
+        "to": "31612345678,447911123456",
+        "sender": "Ops",
+        "kind": "voice",
+        "when": "2099-01-01 10:00",
+        "language": "en-gb",
+        "gender": "male",
+        "dlt": "42",
+    }
+    op.render_template_fields({"params": params, "ds": "2030-01-01"})
+    assert op.recipients == "31612345678,447911123456"
+    assert op.message == "Load of 2030-01-01 failed"
+    assert (op.sender_id, op.type, op.schedule_time) == ("Ops", "voice", "2099-01-01 10:00")
+    assert (op.language, op.gender, op.dlt_template_id) == ("en-gb", "male", "42")
+
+    result = op.execute(context)
+    assert result["scheduled"] is True
+    assert hook.send_message.call_args.args[0] == ["+31612345678", "+447911123456"]
+    assert hook.send_message.call_args.kwargs["schedule_time"] == "2099-01-01 10:00"
+
+
+def test_operator_declares_templates_and_link():
+    assert set(TextioProSendMessageOperator.template_fields) >= {
+        "recipients",
+        "message",
+        "sender_id",
+        "schedule_time",
+        "media_url",
+        "language",
+        "gender",
+        "dlt_template_id",
+        "type",
+    }
+    assert [type(link) for link in TextioProSendMessageOperator.operator_extra_links] == [
+        TextioProMessageLink
+    ]
+
+
+def test_dynamic_task_mapping(hook, context):
+    from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
+
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk import DAG
+    else:
+        from airflow import DAG
+
+    batches = [["31612345678", "447911123456"], "8801721970168"]
+    with DAG("mapped_send", schedule=None, start_date=datetime(2030, 1, 1)):
+        mapped = TextioProSendMessageOperator.partial(task_id="send", message="Hi", on_invalid="skip").expand(
+            recipients=batches
+        )
+    assert mapped.operator_class is TextioProSendMessageOperator or (
+        getattr(mapped.operator_class, "__name__", None) == "TextioProSendMessageOperator"
+    )
+    assert mapped.partial_kwargs["on_invalid"] == "skip"
+
+    results = []
+    for batch in batches:
+        op = TextioProSendMessageOperator(task_id="send", message="Hi", on_invalid="skip", recipients=batch)
+        results.append(op.execute(context))
+    assert [r["accepted"] for r in results] == [2, 1]
+    assert [c.args[0] for c in hook.send_message.call_args_list] == [
+        ["+31612345678", "+447911123456"],
+        ["+8801721970168"],
+    ]
+
+
+def test_import_is_cheap():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, airflow_provider_textiopro.operators.messages; "
+        "assert 'phonenumbers' not in sys.modules, 'phonenumbers imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
