@@ -10,13 +10,23 @@ them, or a subclass for one kind of remedy:
 * :class:`TextioProNotFoundError` - the uid does not exist on this account.
 * :class:`TextioProServerError` - TextioPro failed; retry later or report it.
 * :class:`TextioProSendUncertainError` - a send may or may not have happened.
+* :class:`TextioProWaitTimeoutError` - a blocking wait ended before the work was final.
+
+An error raised part-way through a send of several requests carries what was done:
+``partial_result`` (a ``SendResult`` of the recipients already handled),
+``unsent_recipients`` (never sent) and ``uncertain_recipients`` (maybe sent).
 
 No message ever contains the API token.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from airflow_provider_textiopro.compat import AirflowException
+
+if TYPE_CHECKING:
+    from airflow_provider_textiopro.models import SendResult
 
 
 class TextioProError(AirflowException):
@@ -37,9 +47,28 @@ class TextioProError(AirflowException):
         operation: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.status_code = status_code
+        # Shadows AirflowException.status_code (an HTTPStatus the API server uses) with TextioPro's code.
+        self.status_code = status_code  # type: ignore[assignment]
         self.api_message = api_message
         self.operation = operation
+        self.partial_result: SendResult | None = None
+        self.unsent_recipients: list[str] = []
+        self.uncertain_recipients: list[str] = []
+
+    def add_partial_send(
+        self, result: SendResult, *, unsent: list[str], uncertain: list[str], note: str
+    ) -> None:
+        """Record what a multi-request send did before this error, and append ``note`` to the message.
+
+        :param result: the outcomes of the recipients already handled.
+        :param unsent: recipients that were never sent.
+        :param uncertain: recipients of the failed request that may have been sent.
+        :param note: a sentence saying which recipients were sent and which not.
+        """
+        self.partial_result = result
+        self.unsent_recipients = list(unsent)
+        self.uncertain_recipients = list(uncertain)
+        self.args = (f"{self.args[0]} {note}", *self.args[1:])
 
 
 class TextioProInputError(TextioProError, ValueError):
@@ -60,7 +89,7 @@ class TextioProRateLimitError(TextioProError):
     :param retry_after: seconds the server asked to wait, when it said so.
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
@@ -79,3 +108,14 @@ class TextioProSendUncertainError(TextioProServerError):
     It is never retried automatically: check the TextioPro dashboard (or list
     messages) before sending again, so nobody gets the message twice.
     """
+
+
+class TextioProWaitTimeoutError(TextioProError):
+    """A blocking wait (``wait_for_campaign`` / ``wait_for_messages``) timed out.
+
+    :param pending: what was still not final, e.g. ``{"6065ecdc9184a": "Enroute"}``.
+    """
+
+    def __init__(self, message: str, *, pending: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.pending = dict(pending or {})

@@ -8,7 +8,7 @@ shapes). Every ``to_dict`` returns plain JSON-able data for XCom.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -362,7 +362,9 @@ class Balance:
                 amount = Decimal(match.group(0).replace(",", ""))
             except InvalidOperation:
                 amount = None
-        return cls(remaining=remaining, amount=amount, unlimited=unlimited, expired_on=_text(data.get("expired_on")))
+        return cls(
+            remaining=remaining, amount=amount, unlimited=unlimited, expired_on=_text(data.get("expired_on"))
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict (the amount as a string)."""
@@ -410,11 +412,35 @@ class Page(Generic[T]):
     last_page: int = 1
     per_page: int | None = None
     total: int | None = None
+    next_page_url: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Any, parse: Callable[[Mapping[str, Any]], T]) -> Page[T]:
+        """Parse a Laravel paginator (``current_page``, ``data``, ``last_page`` ...) or a bare list.
+
+        :param data: the envelope's ``data``.
+        :param parse: turns one item into its model, e.g. ``Group.from_api``.
+        """
+        if not isinstance(data, Mapping):
+            data = {"data": data}
+        rows = data.get("data") or []
+        if isinstance(rows, Mapping):
+            rows = list(rows.values())
+        items = [parse(row) for row in rows if isinstance(row, Mapping)] if isinstance(rows, list) else []
+        current = _int(data.get("current_page")) or 1
+        return cls(
+            items=items,
+            current_page=current,
+            last_page=max(_int(data.get("last_page")) or current, current),
+            per_page=_int(data.get("per_page")),
+            total=_int(data.get("total")),
+            next_page_url=_text(data.get("next_page_url")),
+        )
 
     @property
     def has_next(self) -> bool:
-        """True when a later page exists."""
-        return self.current_page < self.last_page
+        """True when a later page exists (``last_page`` or ``next_page_url`` says so)."""
+        return self.current_page < self.last_page or self.next_page_url is not None
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)

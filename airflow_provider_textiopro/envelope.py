@@ -1,0 +1,219 @@
+"""Read a TextioPro answer: unwrap the ``{"status", "message", "data"}`` envelope or raise the right error.
+
+The HTTP status code is not trusted alone: real servers answer many errors with
+HTTP 200 and ``"status": "error"``, and some failures come back as HTML pages.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from airflow_provider_textiopro.errors import (
+    TextioProAuthError,
+    TextioProError,
+    TextioProInputError,
+    TextioProNotFoundError,
+    TextioProRateLimitError,
+    TextioProSendUncertainError,
+    TextioProServerError,
+)
+from airflow_provider_textiopro.models import MessageStatus
+from airflow_provider_textiopro.redaction import scrub
+
+EXCERPT_LENGTH = 200
+
+_RATE_LIMIT = ("too many attempts", "too many requests")
+_AUTH = (
+    "unauthenticated",
+    "credentials do not match",
+    "do not have permission to access api",
+    "unauthorized",
+    "invalid token",
+)
+_NOT_FOUND = ("no query results for model",)
+_ACCOUNT = (
+    "not enough balance",
+    "sending limit",
+    "is not authorized to send",
+    "originator",
+    "blacklist",
+    "spam",
+    "cannot send more than",
+)
+_SERVER = ("sqlstate", "server error", "call to ", "undefined ", "stack trace", "exception")
+_ROUTE = re.compile(r"method is not supported for (this )?route|route .* could not be found", re.IGNORECASE)
+_METHOD = re.compile(r"method is not supported", re.IGNORECASE)
+
+ADVICE_INPUT = "Fix the request's parameters and run it again."
+ADVICE_ACCOUNT = (
+    "Fix the input or the TextioPro account (balance, sending limit, authorised sender ids, "
+    "blacklist, spam words) and run it again."
+)
+ADVICE_AUTH = (
+    "Check the API token (password) and auth_style of the Airflow connection: a bearer token "
+    "needs auth_style 'bearer' (/api/v3), an HTTP API token needs 'api_token' (/api/http)."
+)
+ADVICE_NOT_FOUND = "Check the uid: it must exist on this TextioPro account."
+ADVICE_SERVER = "TextioPro failed: retry later, and report it to TextioPro if it persists."
+ADVICE_UNCERTAIN = (
+    "It may have taken effect although no answer confirmed it: check the TextioPro dashboard "
+    "before running it again, so nothing is sent or created twice."
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A successful answer: its ``data`` and its ``message`` (e.g. the joined errors of invalid numbers)."""
+
+    data: Any
+    message: str | None = None
+
+
+class RouteMissingError(TextioProNotFoundError):
+    """The server has no route for this path and verb (the hook turns it into a clearer error).
+
+    :param method_not_allowed: the path exists but not with this HTTP verb.
+    """
+
+    def __init__(self, message: str, *, method_not_allowed: bool, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.method_not_allowed = method_not_allowed
+
+
+def excerpt(text: str, token: str | None = None) -> str:
+    """Return a short, tag-free, single-line excerpt of a body, without the token."""
+    text = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", text, flags=re.IGNORECASE | re.DOTALL)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = " ".join(scrub(text, token).split())
+    return text if len(text) <= EXCERPT_LENGTH else f"{text[: EXCERPT_LENGTH - 3]}..."
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Return the seconds a ``Retry-After`` header asks to wait (seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment - (time.time() if now is None else now))
+
+
+def _contains(text: str, needles: tuple[str, ...]) -> bool:
+    lowered = text.lower()
+    return any(needle in lowered for needle in needles)
+
+
+def is_known_error_text(text: str) -> bool:
+    """True when ``text`` is one of the server's recognised error texts (not a gateway status)."""
+    return bool(_ROUTE.search(text)) or _contains(text, _RATE_LIMIT + _AUTH + _NOT_FOUND + _ACCOUNT + _SERVER)
+
+
+def is_gateway_refusal(error: TextioProError) -> bool:
+    """True when a send failed with HTTP 403 carrying a message status or raw gateway text."""
+    text = error.api_message or ""
+    if error.status_code != 403 or not isinstance(error, TextioProInputError) or not text:
+        return False
+    return MessageStatus.parse(text) is not MessageStatus.UNKNOWN or not is_known_error_text(text)
+
+
+def error_for(
+    response: requests.Response,
+    text: str | None,
+    *,
+    operation: str,
+    token: str | None,
+    readable: bool,
+    creates: bool,
+) -> TextioProError:
+    """Return the exception for a failed answer.
+
+    :param response: the HTTP response.
+    :param text: TextioPro's ``message``, or an excerpt of an unreadable body.
+    :param operation: the hook method's name, for the message.
+    :param token: the token, scrubbed from every text.
+    :param readable: the body was a JSON object (``text`` is TextioPro's own message).
+    :param creates: the request creates something (a 5xx then means "maybe done").
+    """
+    status = response.status_code
+    text = scrub(text or "", token)
+    if readable:
+        what, api_message = text or f"no error text ({response.reason or 'no reason'})", text or None
+    else:
+        what, api_message = f"unreadable answer: {text}" if text else "empty answer", None
+    kwargs: dict[str, Any] = {"status_code": status, "api_message": api_message, "operation": operation}
+    if 300 <= status < 400:
+        location = scrub(response.headers.get("Location") or "another address", token)
+        return TextioProInputError(
+            f"TextioPro {operation} failed: the server redirected the request to {location} (HTTP {status}). "
+            "Set the connection's host to the base URL the server redirects to.",
+            **kwargs,
+        )
+    if status == 405 or _ROUTE.search(text) or (status == 404 and not readable):
+        return RouteMissingError(
+            f"TextioPro {operation} failed: the server has no such route: {what} (HTTP {status}).",
+            method_not_allowed=status == 405 or bool(_METHOD.search(text)),
+            **kwargs,
+        )
+    if status == 429 or _contains(text, _RATE_LIMIT):
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        wait = f"wait {retry_after:g} s" if retry_after is not None else "wait a minute"
+        return TextioProRateLimitError(
+            f"TextioPro {operation} was rate limited: {what} (HTTP {status}). TextioPro allows about "
+            f"1000 requests a minute per account: {wait} and retry, or send fewer requests.",
+            retry_after=retry_after,
+            **kwargs,
+        )
+    cls: type[TextioProError]
+    if status == 401 or _contains(text, _AUTH) or (status == 403 and not api_message):
+        cls, advice = TextioProAuthError, ADVICE_AUTH
+    elif status == 404 or _contains(text, _NOT_FOUND):
+        cls, advice = TextioProNotFoundError, ADVICE_NOT_FOUND
+    elif status >= 500 or not readable or (status < 400 and _contains(text, _SERVER)):
+        if creates:
+            cls, advice = TextioProSendUncertainError, ADVICE_UNCERTAIN
+        else:
+            cls, advice = TextioProServerError, ADVICE_SERVER
+    elif status == 403 or _contains(text, _ACCOUNT):
+        cls, advice = TextioProInputError, ADVICE_ACCOUNT
+    else:
+        cls, advice = TextioProInputError, ADVICE_INPUT
+    return cls(f"TextioPro {operation} failed: {what} (HTTP {status}). {advice}", **kwargs)
+
+
+def read_answer(
+    response: requests.Response, *, operation: str, token: str | None = None, creates: bool = False
+) -> Answer:
+    """Return a successful answer, or raise the matching TextioProError.
+
+    :param response: the HTTP response.
+    :param operation: the hook method's name, for error messages.
+    :param token: the token, scrubbed from every error text.
+    :param creates: the request creates something, so an unreadable or 5xx answer means "maybe done".
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        text = excerpt(response.text or "", token)
+        raise error_for(response, text, operation=operation, token=token, readable=False, creates=creates)
+    status = str(body.get("status") or "").lower()
+    ok = response.status_code < 300 and (status == "success" or (not status and "data" in body))
+    message = body.get("message")
+    if ok:
+        return Answer(body.get("data"), message if isinstance(message, str) else None)
+    if not isinstance(message, str):
+        message = excerpt(str(body.get("errors") or message or ""), token)
+    raise error_for(response, message, operation=operation, token=token, readable=True, creates=creates)

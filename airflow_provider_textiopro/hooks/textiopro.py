@@ -1,0 +1,842 @@
+"""TextioProHook: every TextioPro API call, in both auth styles, with retries and typed results."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
+from functools import cached_property
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+import requests
+import tenacity
+
+from airflow_provider_textiopro import __version__
+from airflow_provider_textiopro import endpoints as ep
+from airflow_provider_textiopro.compat import BaseHook, mask_secret
+from airflow_provider_textiopro.connection import DEFAULT_BASE_URL, ConnectionSettings, validate_auth_style
+from airflow_provider_textiopro.envelope import (
+    ADVICE_UNCERTAIN,
+    Answer,
+    RouteMissingError,
+    is_gateway_refusal,
+    read_answer,
+)
+from airflow_provider_textiopro.errors import (
+    TextioProAuthStyleError,
+    TextioProError,
+    TextioProInputError,
+    TextioProNotFoundError,
+    TextioProSendUncertainError,
+    TextioProServerError,
+    TextioProWaitTimeoutError,
+)
+from airflow_provider_textiopro.models import (
+    Balance,
+    Campaign,
+    Contact,
+    Group,
+    Message,
+    Page,
+    Profile,
+    RecipientOutcome,
+    SendResult,
+)
+from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, refused
+from airflow_provider_textiopro.phone import normalize_phone, normalize_recipients
+from airflow_provider_textiopro.redaction import scrub
+from airflow_provider_textiopro.retries import RetryPolicy, build_retrying, was_not_sent
+from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
+
+T = TypeVar("T")
+
+USER_AGENT = f"airflow-provider-textiopro/{__version__} (requests/{requests.__version__})"
+DASHBOARD_PATHS = {
+    "campaign": "campaigns/{uid}/overview",
+    "message": "reports/{uid}/view",
+    "group": "contacts/{uid}/show",
+}
+MAX_PAGES = 10_000
+PREVIEW = 10
+
+
+def _preview(numbers: list[str]) -> str:
+    """Return the first numbers of a list, and how many more there are."""
+    shown = ", ".join(numbers[:PREVIEW])
+    return f"{shown} and {len(numbers) - PREVIEW} more" if len(numbers) > PREVIEW else shown
+
+
+def _uids(value: str | Iterable[str], what: str) -> list[str]:
+    """Return the uids of a comma-separated string or an iterable, stripped and without duplicates."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    uids = list(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+    if not uids:
+        raise TextioProInputError(f"{what} is empty: give at least one uid.")
+    return uids
+
+
+def _uid(value: Any, what: str = "uid") -> str:
+    """Return a single uid, or raise TextioProInputError when it is blank or not a string."""
+    if not isinstance(value, str) or not value.strip():
+        raise TextioProInputError(f"{what} must be a non-empty string, got {value!r}.")
+    return value.strip()
+
+
+def _one(answer: Answer, operation: str) -> Mapping[str, Any]:
+    """Return the single object of an answer (a one-item list counts), or raise TextioProServerError."""
+    data = answer.data
+    if isinstance(data, list) and data:
+        data = data[0]
+    if not isinstance(data, Mapping):
+        raise TextioProServerError(
+            f"TextioPro {operation} answered success without the expected object "
+            f"(data: {str(data)[:100]!r}). Retry later, and report it to TextioPro if it persists.",
+            operation=operation,
+        )
+    return data
+
+
+class TextioProHook(BaseHook):
+    """Call the TextioPro messaging API.
+
+    The connection's host is the base URL (default ``https://app.textiopro.com``), its
+    password the API token, and its extra holds ``auth_style`` (``bearer``: ``/api/v3``
+    with an Authorization header, the default; ``api_token``: ``/api/http`` with the
+    token in the request), ``timeout``, ``default_sender_id``, ``default_region``,
+    ``timezone``, ``max_retries``, ``retry_wait_min`` and ``retry_wait_max``.
+
+    :param textiopro_conn_id: the Airflow connection id.
+    :param auth_style: overrides the connection's ``auth_style``.
+    :param timeout: overrides the connection's ``timeout`` (seconds per request).
+    :param max_retries: overrides the connection's ``max_retries``.
+    """
+
+    conn_name_attr = "textiopro_conn_id"
+    default_conn_name = "textiopro_default"
+    conn_type = "textiopro"
+    hook_name = "TextioPro"
+
+    def __init__(
+        self,
+        textiopro_conn_id: str = default_conn_name,
+        *,
+        auth_style: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.textiopro_conn_id = textiopro_conn_id
+        self._auth_style = None if auth_style is None else validate_auth_style(auth_style)
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._session: requests.Session | None = None
+        self._verbs: dict[str, str] = {}
+        self._sleep: Callable[[float], Any] = time.sleep
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Return the connection form's hidden fields, labels and placeholders."""
+        example = {
+            "auth_style": "bearer",
+            "timeout": 30,
+            "default_sender_id": "YourName",
+            "default_region": "NL",
+            "timezone": "Europe/Amsterdam",
+            "max_retries": 5,
+        }
+        return {
+            "hidden_fields": ["schema", "port", "login"],
+            "relabeling": {"password": "API token", "host": "Base URL"},
+            "placeholders": {
+                "host": DEFAULT_BASE_URL,
+                "password": "token from the TextioPro dashboard (Developers)",
+                "extra": json.dumps(example, indent=2),
+                "auth_style": "bearer",
+                "timeout": "30",
+                "default_region": "NL",
+                "timezone": "UTC",
+                "max_retries": "5",
+            },
+        }
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Return the extra fields of the connection form (Airflow 2.x UI)."""
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import IntegerField, StringField
+        from wtforms.validators import AnyOf, NumberRange, Optional
+
+        return {
+            "auth_style": StringField(
+                lazy_gettext("Auth style"),
+                widget=BS3TextFieldWidget(),
+                validators=[Optional(), AnyOf(ep.AUTH_STYLES)],
+                description="bearer (/api/v3, the default) or api_token (/api/http)",
+            ),
+            "timeout": IntegerField(
+                lazy_gettext("Timeout (seconds)"),
+                widget=BS3TextFieldWidget(),
+                validators=[Optional(), NumberRange(min=1)],
+            ),
+            "default_sender_id": StringField(lazy_gettext("Default sender id"), widget=BS3TextFieldWidget()),
+            "default_region": StringField(
+                lazy_gettext("Default region"),
+                widget=BS3TextFieldWidget(),
+                description="ISO 3166 alpha-2 code (e.g. NL) for numbers written without country code",
+            ),
+            "timezone": StringField(
+                lazy_gettext("Account timezone"),
+                widget=BS3TextFieldWidget(),
+                description="IANA name in which schedule times are written, e.g. Europe/Paris",
+            ),
+            "max_retries": IntegerField(
+                lazy_gettext("Max retries"),
+                widget=BS3TextFieldWidget(),
+                validators=[Optional(), NumberRange(min=0)],
+            ),
+        }
+
+    @cached_property
+    def settings(self) -> ConnectionSettings:
+        """The connection's parsed settings, loaded on first use; the token is masked in logs."""
+        conn = self.get_connection(self.textiopro_conn_id)
+        if conn.password:
+            mask_secret(conn.password)
+        settings = ConnectionSettings.from_connection(
+            conn, auth_style=self._auth_style, timeout=self._timeout, max_retries=self._max_retries
+        )
+        mask_secret(settings.token)
+        if quote(settings.token, safe="") != settings.token:
+            mask_secret(quote(settings.token, safe=""))
+        return settings
+
+    @cached_property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry bounds taken from the connection."""
+        settings = self.settings
+        return RetryPolicy(
+            max_retries=settings.max_retries,
+            wait_min=settings.retry_wait_min,
+            wait_max=settings.retry_wait_max,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The server's base URL, e.g. ``https://app.textiopro.com``."""
+        return self.settings.base_url
+
+    @property
+    def auth_style(self) -> str:
+        """``bearer`` or ``api_token``."""
+        return self.settings.auth_style
+
+    @property
+    def default_sender_id(self) -> str | None:
+        """The sender id used when a send gives none."""
+        return self.settings.default_sender_id
+
+    @property
+    def default_region(self) -> str | None:
+        """The ISO region for phone numbers written without a country code."""
+        return self.settings.default_region
+
+    @property
+    def timezone(self) -> str:
+        """The account's timezone, in which schedule times are written."""
+        return self.settings.timezone
+
+    def get_conn(self) -> requests.Session:
+        """Return the hook's HTTP session (one per hook, kept alive between calls)."""
+        if self._session is None:
+            session = requests.Session()
+            session.headers.update(
+                {"User-Agent": USER_AGENT, "Accept": "application/json", "Content-Type": "application/json"}
+            )
+            self._session = session
+        return self._session
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Read the profile and the balance; return ``(ok, message)`` without the token."""
+        try:
+            policy = self.retry_policy
+            self.retry_policy = replace(policy, max_retries=min(policy.max_retries, 1))
+            try:
+                profile = self.get_profile()
+                balance = self.get_balance()
+            finally:
+                self.retry_policy = policy
+        except Exception as error:
+            return False, self._scrub(str(error))
+        return True, f"Connected as {profile.name}; balance {balance.remaining or 'unknown'}"
+
+    # Messages
+
+    def send_message(
+        self,
+        recipients: str | Iterable[str],
+        message: str,
+        *,
+        sender_id: str | None = None,
+        type: str = "plain",
+        schedule_time: Any = None,
+        dlt_template_id: str | None = None,
+        on_invalid: str = "fail",
+        on_chunk_sent: Callable[[int, int], Any] | None = None,
+        **channel_params: Any,
+    ) -> SendResult:
+        """Send a message to recipients, in requests of at most 100 numbers.
+
+        :param recipients: phone numbers: a comma/semicolon/newline separated string or an iterable.
+        :param message: the text.
+        :param sender_id: the sender; defaults to the connection's ``default_sender_id``.
+        :param type: ``plain``, ``unicode``, ``voice``, ``mms``, ``whatsapp``, ``viber`` or ``otp``.
+        :param schedule_time: when to send (datetime, or string in the connection's timezone).
+        :param dlt_template_id: a registered DLT template id.
+        :param on_invalid: ``fail`` (default) refuses the whole send when a number is unusable;
+            ``skip`` sends to the others and reports the unusable ones as refused outcomes.
+        :param on_chunk_sent: called with ``(recipients done, total)`` after each request.
+        :param channel_params: ``language`` and ``gender`` (voice), ``media_url`` (mms, whatsapp, viber).
+        :return: one outcome per recipient (a message uid, or why it got none).
+        :raises TextioProError: when a request fails; if earlier requests went through, the error's
+            ``partial_result`` holds their outcomes and its message says who was sent and who not.
+        """
+        body = self._message_body(message, sender_id, type, schedule_time, dlt_template_id, channel_params)
+        normalized = normalize_recipients(
+            recipients, default_region=self.default_region, on_invalid=on_invalid
+        )
+        skipped = [
+            RecipientOutcome(recipient=raw, error=f"not a usable phone number: {reason}")
+            for raw, reason in normalized.invalid
+        ]
+        if skipped:
+            self.log.warning(
+                "Skipping %d unusable numbers: %s", len(skipped), _preview(list(dict(normalized.invalid)))
+            )
+        scheduled = "schedule_time" in body
+        chunks = list(chunked(normalized.numbers))
+        outcomes: list[RecipientOutcome] = []
+        for index, chunk in enumerate(chunks):
+            try:
+                outcomes.extend(self._send_chunk(chunk, body, scheduled))
+            except TextioProError as error:
+                if len(chunks) > 1:
+                    self._add_partial_send(error, chunks, index, outcomes + skipped, scheduled)
+                raise
+            if on_chunk_sent is not None:
+                on_chunk_sent(len(outcomes), len(normalized.numbers))
+        result = SendResult(outcomes=outcomes + skipped, scheduled=scheduled, requests=len(chunks))
+        self.log.info(
+            "TextioPro %s %d of %d recipients in %d requests; %d refused",
+            "scheduled for" if scheduled else "accepted",
+            len(result.accepted),
+            len(result.outcomes),
+            len(chunks),
+            len(result.refused),
+        )
+        return result
+
+    def get_message(self, uid: str) -> Message:
+        """Return one message (its delivery status, cost and segments)."""
+        return Message.from_api(
+            _one(self._call(ep.VIEW_SMS, "get_message", path={"uid": _uid(uid)}), "get_message")
+        )
+
+    def list_messages(self) -> Iterator[Message]:
+        """Iterate over every message of the account, page after page (lazily)."""
+        return self._pages(ep.LIST_SMS, "list_messages", Message.from_api)
+
+    # Campaigns
+
+    def send_campaign(
+        self,
+        contact_list_ids: str | Iterable[str],
+        message: str,
+        *,
+        sender_id: str | None = None,
+        type: str = "plain",
+        schedule_time: Any = None,
+        dlt_template_id: str | None = None,
+        **channel_params: Any,
+    ) -> Campaign:
+        """Send a campaign to one or more contact groups (bearer API on most servers).
+
+        :param contact_list_ids: group uids: a comma-separated string or an iterable.
+        :param message: the text.
+        :param sender_id: the sender; defaults to the connection's ``default_sender_id``.
+        :param type: the message type, as for :meth:`send_message`.
+        :param schedule_time: when to send (datetime, or string in the connection's timezone).
+        :param dlt_template_id: a registered DLT template id.
+        :param channel_params: ``language``, ``gender``, ``media_url`` as for :meth:`send_message`.
+        :raises TextioProAuthStyleError: the server has no campaign API in ``api_token`` style.
+        """
+        ids = _uids(contact_list_ids, "contact_list_ids")
+        body = {
+            "contact_list_id": ",".join(ids),
+            **self._message_body(message, sender_id, type, schedule_time, dlt_template_id, channel_params),
+        }
+        answer = self._call(ep.SEND_CAMPAIGN, "send_campaign", body=body)
+        campaign = Campaign.from_api(answer.data) if isinstance(answer.data, Mapping) else None
+        if campaign is None or not campaign.uid:
+            raise TextioProSendUncertainError(
+                f"TextioPro send_campaign answered success without a campaign uid ({answer.message!r}). "
+                f"{ADVICE_UNCERTAIN}",
+                operation="send_campaign",
+            )
+        self.log.info("TextioPro campaign %s is %s", campaign.uid, campaign.raw_status)
+        return campaign
+
+    def get_campaign(self, uid: str) -> Campaign:
+        """Return a campaign with its status and per-status counts."""
+        return Campaign.from_api(
+            _one(self._call(ep.VIEW_CAMPAIGN, "get_campaign", path={"uid": _uid(uid)}), "get_campaign")
+        )
+
+    # Contact groups
+
+    def create_group(self, name: str) -> Group:
+        """Create a contact group (names are unique per account)."""
+        body = {"name": self._name(name)}
+        return Group.from_api(_one(self._call(ep.CREATE_GROUP, "create_group", body=body), "create_group"))
+
+    def get_group(self, uid: str) -> Group:
+        """Return a contact group."""
+        return Group.from_api(
+            _one(self._call(ep.VIEW_GROUP, "get_group", path={"group": _uid(uid)}), "get_group")
+        )
+
+    def update_group(self, uid: str, name: str) -> Group:
+        """Rename a contact group."""
+        answer = self._call(
+            ep.UPDATE_GROUP, "update_group", body={"name": self._name(name)}, path={"group": _uid(uid)}
+        )
+        return Group.from_api(_one(answer, "update_group"))
+
+    def delete_group(self, uid: str) -> None:
+        """Delete a contact group."""
+        self._call(ep.DELETE_GROUP, "delete_group", path={"group": _uid(uid)})
+
+    def list_groups(self) -> Iterator[Group]:
+        """Iterate over every contact group, page after page (lazily)."""
+        return self._pages(ep.LIST_GROUPS, "list_groups", Group.from_api)
+
+    def find_group_by_name(self, name: str) -> Group | None:
+        """Return the group called ``name`` (exact match), or None."""
+        wanted = self._name(name)
+        return next((group for group in self.list_groups() if group.name.strip() == wanted), None)
+
+    # Contacts
+
+    def create_contact(self, group_uid: str, phone: str | int, **fields: Any) -> Contact:
+        """Add a contact to a group.
+
+        :param group_uid: the group's uid.
+        :param phone: the number (normalised with the connection's ``default_region``).
+        :param fields: other tags, e.g. ``FIRST_NAME="Jo"`` (names are upper-cased).
+        """
+        body = self._contact_body(phone, fields)
+        path = {"group": _uid(group_uid, "group_uid")}
+        answer = self._call(ep.CREATE_CONTACT, "create_contact", body=body, path=path)
+        return Contact.from_api(_one(answer, "create_contact"))
+
+    def get_contact(self, group_uid: str, uid: str) -> Contact:
+        """Return a contact of a group."""
+        answer = self._call(ep.VIEW_CONTACT, "get_contact", path=self._contact_path(group_uid, uid))
+        return Contact.from_api(_one(answer, "get_contact"))
+
+    def update_contact(self, group_uid: str, uid: str, phone: str | int, **fields: Any) -> Contact:
+        """Update a contact's number and tags (see :meth:`create_contact`)."""
+        answer = self._call(
+            ep.UPDATE_CONTACT,
+            "update_contact",
+            body=self._contact_body(phone, fields),
+            path=self._contact_path(group_uid, uid),
+        )
+        return Contact.from_api(_one(answer, "update_contact"))
+
+    def delete_contact(self, group_uid: str, uid: str) -> None:
+        """Delete a contact from a group."""
+        self._call(ep.DELETE_CONTACT, "delete_contact", path=self._contact_path(group_uid, uid))
+
+    def list_contacts(self, group_uid: str) -> Iterator[Contact]:
+        """Iterate over every contact of a group, page after page (lazily)."""
+        path = {"group": _uid(group_uid, "group_uid")}
+        return self._pages(ep.LIST_CONTACTS, "list_contacts", Contact.from_api, path)
+
+    # Account
+
+    def get_balance(self) -> Balance:
+        """Return the account's remaining balance."""
+        return Balance.from_api(_one(self._call(ep.BALANCE, "get_balance"), "get_balance"))
+
+    def get_profile(self) -> Profile:
+        """Return the account's profile (without its token)."""
+        return Profile.from_api(_one(self._call(ep.PROFILE, "get_profile"), "get_profile"))
+
+    # Waiting and links
+
+    def wait_for_campaign(
+        self, uid: str, *, poll_interval: float = 30, timeout: float | None = None
+    ) -> Campaign:
+        """Poll a campaign until its status is final, and return it (it may have failed).
+
+        :param uid: the campaign uid.
+        :param poll_interval: seconds between polls.
+        :param timeout: seconds before giving up; None waits for ever.
+        :raises TextioProWaitTimeoutError: the campaign was not final in time.
+        """
+        uid = _uid(uid)
+        deadline = self._deadline(poll_interval, timeout)
+        while True:
+            campaign = self.get_campaign(uid)
+            counts = ", ".join(f"{name} {count}" for name, count in campaign.stats.to_dict().items() if count)
+            self.log.info("Campaign %s is %s (%s)", uid, campaign.raw_status, counts or "no messages yet")
+            if campaign.status.is_terminal:
+                return campaign
+            self._wait_or_give_up(
+                deadline,
+                poll_interval,
+                f"Campaign {uid} is still {campaign.raw_status!r} after {timeout} s. Wait longer (a larger "
+                f"timeout) or follow it in the dashboard: {self.dashboard_url('campaign', uid)}",
+                {uid: campaign.raw_status or campaign.status.value},
+                "wait_for_campaign",
+            )
+
+    def wait_for_messages(
+        self, uids: str | Iterable[str], *, poll_interval: float = 30, timeout: float | None = None
+    ) -> list[Message]:
+        """Poll messages until each has a final status, and return them in the order given.
+
+        :param uids: message uids: a comma-separated string or an iterable.
+        :param poll_interval: seconds between polls.
+        :param timeout: seconds before giving up; None waits for ever.
+        :raises TextioProWaitTimeoutError: some messages were not final in time.
+        """
+        order = _uids(uids, "uids")
+        deadline = self._deadline(poll_interval, timeout)
+        final: dict[str, Message] = {}
+        while True:
+            moving: dict[str, str] = {}
+            for uid in order:
+                if uid in final:
+                    continue
+                message = self.get_message(uid)
+                if message.status.is_terminal:
+                    final[uid] = message
+                else:
+                    moving[uid] = message.raw_status or message.status.value
+            delivered = sum(message.status.is_success for message in final.values())
+            self.log.info(
+                "%d of %d messages final (%d delivered, %d failed); waiting for %d",
+                len(final),
+                len(order),
+                delivered,
+                len(final) - delivered,
+                len(moving),
+            )
+            if not moving:
+                return [final[uid] for uid in order]
+            self._wait_or_give_up(
+                deadline,
+                poll_interval,
+                f"{len(moving)} of {len(order)} messages are still not final after {timeout} s: "
+                f"{_preview([f'{uid} ({status})' for uid, status in moving.items()])}. Wait longer "
+                "(a larger timeout) or check them in the dashboard.",
+                moving,
+                "wait_for_messages",
+            )
+
+    def dashboard_url(self, kind: str, uid: str) -> str:
+        """Return the dashboard page of a ``campaign``, ``message`` or ``group``."""
+        path = DASHBOARD_PATHS.get(kind)
+        if path is None:
+            raise TextioProInputError(
+                f"Unknown dashboard kind {kind!r}: use 'campaign', 'message' or 'group'."
+            )
+        return f"{self.base_url}/{path.format(uid=quote(_uid(uid), safe=''))}"
+
+    # Internals
+
+    def _scrub(self, text: str) -> str:
+        """Return ``text`` without the token (if the connection was loaded) or any api_token value."""
+        settings = self.__dict__.get("settings")
+        return scrub(text, settings.token if settings else None)
+
+    @staticmethod
+    def _name(name: Any) -> str:
+        if not isinstance(name, str) or not name.strip():
+            raise TextioProInputError(f"A group name must be a non-empty string, got {name!r}.")
+        return name.strip()
+
+    @staticmethod
+    def _contact_path(group_uid: str, uid: str) -> dict[str, str]:
+        return {"group": _uid(group_uid, "group_uid"), "uid": _uid(uid)}
+
+    def _contact_body(self, phone: str | int, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Return ``{"PHONE": digits, TAG: value ...}``."""
+        tags = {str(key).strip().upper(): value for key, value in fields.items() if value is not None}
+        if "PHONE" in tags:
+            raise TextioProInputError("Give the phone number as the phone argument, not as a PHONE field.")
+        return {"PHONE": normalize_phone(phone, self.default_region), **tags}
+
+    def _message_body(
+        self,
+        message: str,
+        sender_id: str | None,
+        type: str,
+        schedule_time: Any,
+        dlt_template_id: str | None,
+        channel_params: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Validate a message's parameters and return the common body of a send or campaign."""
+        extra = validate_channel(type, message, dict(channel_params))
+        sender = validate_sender_id(sender_id, type=type) or validate_sender_id(
+            self.default_sender_id, type=type
+        )
+        body: dict[str, Any] = {"sender_id": sender} if sender else {}
+        body.update(type=type, message=message)
+        when = format_schedule_time(schedule_time, timezone=self.timezone)
+        if when:
+            body["schedule_time"] = when
+        if dlt_template_id:
+            body["dlt_template_id"] = str(dlt_template_id)
+        body.update(extra)
+        return body
+
+    def _send_chunk(self, chunk: list[str], body: dict[str, Any], scheduled: bool) -> list[RecipientOutcome]:
+        """Send one request of at most 100 numbers and return their outcomes."""
+        try:
+            answer = self._call(ep.SEND_SMS, "send_message", body={"recipient": ",".join(chunk), **body})
+        except TextioProInputError as error:
+            if not is_gateway_refusal(error):
+                raise
+            return refused(chunk, f"refused by the gateway: {error.api_message}", status=error.api_message)
+        return outcomes_from_answer(chunk, answer.data, answer.message, scheduled=scheduled)
+
+    @staticmethod
+    def _add_partial_send(
+        error: TextioProError,
+        chunks: list[list[str]],
+        index: int,
+        done: list[RecipientOutcome],
+        scheduled: bool,
+    ) -> None:
+        """Attach to ``error`` what the earlier requests of a send did, and who was not sent."""
+        failed = chunks[index]
+        later = [number for chunk in chunks[index + 1 :] for number in chunk]
+        uncertain = failed if isinstance(error, TextioProSendUncertainError) else []
+        unsent = later if uncertain else failed + later
+        handled = sum(len(chunk) for chunk in chunks[:index])
+        note = (
+            f"Request {index + 1} of {len(chunks)} failed; the {handled} recipients of the earlier "
+            "requests were handled (their outcomes are in the error's partial_result)."
+        )
+        if uncertain:
+            note += (
+                f" The {len(uncertain)} recipients of the failed request may have been sent "
+                f"({_preview(uncertain)}): check the dashboard before sending to them again."
+            )
+        if unsent:
+            note += f" Not sent: {len(unsent)} recipients ({_preview(unsent)})."
+        result = SendResult(outcomes=done, scheduled=scheduled, requests=index)
+        error.add_partial_send(result, unsent=unsent, uncertain=uncertain, note=note)
+
+    def _pages(
+        self,
+        endpoint: ep.Endpoint,
+        operation: str,
+        parse: Callable[[Mapping[str, Any]], T],
+        path: Mapping[str, str] | None = None,
+    ) -> Iterator[T]:
+        """Yield the items of every page of a paginated list (``?page=N``)."""
+        page = 1
+        for _ in range(MAX_PAGES):
+            result = Page.from_api(self._call(endpoint, operation, page=page, path=path).data, parse)
+            yield from result.items
+            if not result.has_next or not result.items:
+                return
+            if result.current_page < page:
+                self.log.warning(
+                    "TextioPro %s: page %d was answered as page %d; stopping here",
+                    operation,
+                    page,
+                    result.current_page,
+                )
+                return
+            page = result.current_page + 1
+        self.log.warning("TextioPro %s: stopped after %d pages", operation, MAX_PAGES)
+
+    def _call(
+        self,
+        endpoint: ep.Endpoint,
+        operation: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        page: int = 1,
+        path: Mapping[str, str] | None = None,
+    ) -> Answer:
+        """Make one API call; a read refused for its verb (HTTP 405) is tried once with the other verb."""
+        verb = self._verbs.get(endpoint.name) or endpoint.verb(self.auth_style)
+        try:
+            return self._request(endpoint, verb, operation, body, page, path)
+        except RouteMissingError as missing:
+            if endpoint.kind is not ep.Kind.READ or not missing.method_not_allowed:
+                raise self._route_error(endpoint, operation, missing) from None
+        other = "GET" if verb == "POST" else "POST"
+        self.log.info("TextioPro refused %s for %s; trying %s", verb, endpoint.name, other)
+        try:
+            answer = self._request(endpoint, other, operation, body, page, path)
+        except RouteMissingError as missing:
+            raise self._route_error(endpoint, operation, missing) from None
+        self._verbs[endpoint.name] = other
+        return answer
+
+    def _request(
+        self,
+        endpoint: ep.Endpoint,
+        verb: str,
+        operation: str,
+        body: Mapping[str, Any] | None,
+        page: int,
+        path: Mapping[str, str] | None,
+    ) -> Answer:
+        """Send one request with the auth style's wire format and the retry policy."""
+        settings = self.settings
+        url = f"{settings.base_url}/{endpoint.url_path(settings.auth_style, **(path or {}))}"
+        params: dict[str, Any] = {}
+        payload = dict(body) if body else None
+        headers: dict[str, str] = {}
+        if settings.auth_style == ep.BEARER:
+            headers["Authorization"] = f"Bearer {settings.token}"
+        else:
+            payload = {"api_token": settings.token, **(payload or {})}
+        if verb == "GET":
+            params.update(payload or {})
+            payload = None
+        if page > 1:
+            params["page"] = page
+        creates = endpoint.kind is ep.Kind.CREATE
+        shown = scrub(f"{url}?{urlencode(params)}" if params else url, settings.token)
+
+        def attempt() -> Answer:
+            self.log.debug("TextioPro %s %s", verb, shown)
+            response = self.get_conn().request(
+                verb,
+                url,
+                params=params or None,
+                json=payload,
+                headers=headers,
+                timeout=settings.timeout,
+                allow_redirects=False,
+            )
+            return read_answer(response, operation=operation, token=settings.token, creates=creates)
+
+        retrying = build_retrying(
+            self.retry_policy,
+            idempotent=not creates,
+            sleep=self._sleep,
+            before_sleep=lambda state: self._log_retry(operation, state),
+        )
+        try:
+            return retrying(attempt)
+        except requests.RequestException as error:
+            raise self._transport_error(error, operation, creates) from None
+
+    def _log_retry(self, operation: str, state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        self.log.warning(
+            "TextioPro %s failed (attempt %d of %d): %s; retrying in %.1f s",
+            operation,
+            state.attempt_number,
+            self.retry_policy.attempts,
+            self._scrub(f"{type(error).__name__}: {error}"[:400]),
+            wait,
+        )
+
+    def _transport_error(
+        self, error: requests.RequestException, operation: str, creates: bool
+    ) -> TextioProError:
+        """Return the TextioProError for a request that got no HTTP answer."""
+        reason = self._scrub(f"{type(error).__name__}: {error}")[:300]
+        if was_not_sent(error):
+            nothing = " Nothing was sent." if creates else ""
+            return TextioProServerError(
+                f"TextioPro {operation} failed: could not connect to {self.base_url} ({reason}).{nothing} "
+                "Check the connection's host and the network, then retry.",
+                operation=operation,
+            )
+        if isinstance(error, requests.exceptions.SSLError):
+            return TextioProServerError(
+                f"TextioPro {operation} failed: the TLS handshake with {self.base_url} failed ({reason}). "
+                "Check the connection's host and the machine's certificates.",
+                operation=operation,
+            )
+        if isinstance(error, (requests.ConnectionError, requests.Timeout)):
+            if isinstance(error, requests.Timeout):
+                what = f"no answer within {self.settings.timeout:g} s"
+            else:
+                what = f"the connection broke ({reason})"
+            if creates:
+                return TextioProSendUncertainError(
+                    f"TextioPro {operation}: {what} after the request was sent. {ADVICE_UNCERTAIN}",
+                    operation=operation,
+                )
+            return TextioProServerError(
+                f"TextioPro {operation} failed: {what}. Retry later, or raise the connection's timeout "
+                "if TextioPro is slow.",
+                operation=operation,
+            )
+        return TextioProInputError(
+            f"TextioPro {operation} could not be sent to {self.base_url} ({reason}). "
+            "Check the connection's host (base URL).",
+            operation=operation,
+        )
+
+    def _route_error(
+        self, endpoint: ep.Endpoint, operation: str, missing: RouteMissingError
+    ) -> TextioProError:
+        """Return the error for a route the server lacks: the other auth style, or a wrong host."""
+        kwargs: dict[str, Any] = {
+            "status_code": missing.status_code,
+            "api_message": missing.api_message,
+            "operation": operation,
+        }
+        nothing = " Nothing was sent." if endpoint.kind is ep.Kind.CREATE else ""
+        where = f"/{ep.API_PREFIX[self.auth_style]}/{endpoint.path}"
+        if self.auth_style == ep.API_TOKEN and endpoint.bearer_only:
+            return TextioProAuthStyleError(
+                f"TextioPro {operation} is not available with auth_style='api_token': this server has no "
+                f"{where} route ({missing.api_message or 'not found'}).{nothing} Use auth_style='bearer' "
+                "(in the connection extra, or TextioProHook(auth_style='bearer')) with a bearer API token.",
+                **kwargs,
+            )
+        hint = " or use auth_style='bearer'" if self.auth_style == ep.API_TOKEN else ""
+        return TextioProNotFoundError(
+            f"TextioPro {operation} failed: {self.base_url} has no {where} route "
+            f"({missing.api_message or 'not found'}).{nothing} Check the connection's host (base URL){hint}.",
+            **kwargs,
+        )
+
+    def _deadline(self, poll_interval: float, timeout: float | None) -> float | None:
+        if poll_interval <= 0:
+            raise TextioProInputError(
+                f"poll_interval must be a positive number of seconds, got {poll_interval!r}."
+            )
+        return None if timeout is None else time.monotonic() + timeout
+
+    def _wait_or_give_up(
+        self,
+        deadline: float | None,
+        poll_interval: float,
+        message: str,
+        pending: dict[str, str],
+        operation: str,
+    ) -> None:
+        """Sleep until the next poll, or raise TextioProWaitTimeoutError when the deadline has passed."""
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            raise TextioProWaitTimeoutError(message, pending=pending, operation=operation)
+        self._sleep(poll_interval if remaining is None else min(poll_interval, remaining))

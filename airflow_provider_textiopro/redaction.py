@@ -1,0 +1,28 @@
+"""Scrub the API token from texts and URLs before they are logged or raised."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, quote_plus
+
+REDACTED = "***"
+
+_PATTERNS = (
+    re.compile(r"(api_token=)[^&\s#'\"]+", re.IGNORECASE),
+    re.compile(r"""(["']api_token["']\s*:\s*["'])[^"']*""", re.IGNORECASE),
+    re.compile(r"(Bearer\s+)[^\s'\",}]+", re.IGNORECASE),
+)
+
+
+def scrub(text: str, token: str | None = None) -> str:
+    """Return ``text`` without the token (raw or URL-encoded) and without any ``api_token`` value.
+
+    :param text: a log line, an exception text or a URL.
+    :param token: the connection's token, when known.
+    """
+    if token:
+        for form in {token, quote(token, safe=""), quote_plus(token)}:
+            text = text.replace(form, REDACTED)
+    for pattern in _PATTERNS:
+        text = pattern.sub(rf"\g<1>{REDACTED}", text)
+    return text
