@@ -1,0 +1,171 @@
+"""Deferrable waits for TextioPro messages and campaigns.
+
+The triggers only read (``get_message`` / ``get_campaign``): a send always happens on a
+worker, so a triggerer restart can never send twice. Their kwargs are their whole state,
+so a restarted triggerer resumes from them alone. Each trigger yields exactly one event
+``{"status": "success" | "failure" | "timeout" | "error", "message": str, <payload_key>: ...}``.
+Rate limits, server failures and network errors while polling are logged and polled
+through until ``end_time``; any other error (bad token, unknown uid ...) ends the wait
+with an ``error`` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_textiopro.compat import BaseTrigger, TriggerEvent, redact
+from airflow_provider_textiopro.completion import (
+    Completion,
+    check_campaign,
+    check_messages,
+    check_success_ratio,
+    is_transient,
+)
+from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+
+if TYPE_CHECKING:
+    from airflow_provider_textiopro.models import Message
+
+TIMEOUT = "timeout"
+ERROR = "error"
+
+
+class _TextioProPollingTrigger(BaseTrigger):
+    """Poll TextioPro with reads until the completion is final or ``end_time`` passes.
+
+    :param conn_id: the TextioPro connection id.
+    :param poll_interval: seconds between two polls.
+    :param end_time: epoch seconds after which the wait times out; None waits without limit.
+    """
+
+    payload_key: str
+
+    def __init__(self, *, conn_id: str, poll_interval: float, end_time: float | None) -> None:
+        super().__init__()
+        self.conn_id = conn_id
+        self.poll_interval = float(poll_interval)
+        self.end_time = None if end_time is None else float(end_time)
+
+    def _own_kwargs(self) -> dict[str, Any]:
+        """Return the kwargs of the subclass, for :meth:`serialize`."""
+        raise NotImplementedError
+
+    def _check(self, hook: TextioProHook) -> tuple[Completion, Any]:
+        """Fetch (blocking) and return the completion and the payload value."""
+        raise NotImplementedError
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Return the classpath and the JSON-able kwargs that rebuild this trigger."""
+        common = {"conn_id": self.conn_id, "poll_interval": self.poll_interval, "end_time": self.end_time}
+        return f"{type(self).__module__}.{type(self).__qualname__}", {**self._own_kwargs(), **common}
+
+    def _event(self, status: str, message: str, value: Any) -> TriggerEvent:
+        return TriggerEvent({"status": status, "message": message, self.payload_key: value})
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll until the completion is final, an error ends it, or ``end_time`` passes; yield one event."""
+        hook = TextioProHook(textiopro_conn_id=self.conn_id)
+        last_message, last_value = "nothing could be fetched.", None
+        while True:
+            try:
+                completion, last_value = await asyncio.to_thread(self._check, hook)
+            except Exception as error:
+                text = str(redact(f"{type(error).__name__}: {error}"))
+                if not is_transient(error):
+                    yield self._event(ERROR, text, last_value)
+                    return
+                self.log.warning("Polling TextioPro failed; trying again at the next poll: %s", text)
+            else:
+                if completion.done:
+                    yield self._event(completion.state, completion.message, last_value)
+                    return
+                last_message = completion.message
+                self.log.info("%s", last_message)
+            delay = self.poll_interval
+            if self.end_time is not None:
+                remaining = self.end_time - time.time()
+                if remaining <= 0:
+                    yield self._event(TIMEOUT, f"Timed out; last seen: {last_message}", last_value)
+                    return
+                delay = min(delay, remaining)
+            await asyncio.sleep(delay)
+
+
+class TextioProCampaignTrigger(_TextioProPollingTrigger):
+    """Wait for a campaign to reach a final status.
+
+    The event's ``"campaign"`` is the campaign as last fetched (``Campaign.to_dict()``),
+    or None when it could never be fetched.
+
+    :param campaign_uid: the campaign's uid.
+    :param conn_id: the TextioPro connection id.
+    :param poll_interval: seconds between two polls.
+    :param end_time: epoch seconds after which the wait times out; None waits without limit.
+    """
+
+    payload_key = "campaign"
+
+    def __init__(
+        self, *, campaign_uid: str, conn_id: str, poll_interval: float = 30, end_time: float | None = None
+    ) -> None:
+        super().__init__(conn_id=conn_id, poll_interval=poll_interval, end_time=end_time)
+        self.campaign_uid = campaign_uid
+
+    def _own_kwargs(self) -> dict[str, Any]:
+        return {"campaign_uid": self.campaign_uid}
+
+    def _check(self, hook: TextioProHook) -> tuple[Completion, dict[str, Any]]:
+        return check_campaign(hook, self.campaign_uid)
+
+
+class TextioProMessageTrigger(_TextioProPollingTrigger):
+    """Wait until every message is final, then judge them by ``min_success_ratio``.
+
+    The event's ``"messages"`` are the messages as last fetched (``Message.to_dict()`` each).
+    Messages already final are not fetched again while the trigger runs.
+
+    :param message_uids: the messages' uids.
+    :param conn_id: the TextioPro connection id.
+    :param poll_interval: seconds between two polls.
+    :param end_time: epoch seconds after which the wait times out; None waits without limit.
+    :param min_success_ratio: share of the messages that must be delivered, from 0 to 1.
+    :param unknown_is_failure: a status TextioPro does not document is a final failure
+        (True) or not final yet (False).
+    """
+
+    payload_key = "messages"
+
+    def __init__(
+        self,
+        *,
+        message_uids: list[str],
+        conn_id: str,
+        poll_interval: float = 30,
+        end_time: float | None = None,
+        min_success_ratio: float = 1.0,
+        unknown_is_failure: bool = True,
+    ) -> None:
+        super().__init__(conn_id=conn_id, poll_interval=poll_interval, end_time=end_time)
+        self.message_uids = list(message_uids)
+        self.min_success_ratio = check_success_ratio(min_success_ratio)
+        self.unknown_is_failure = unknown_is_failure
+        self._final: dict[str, Message] = {}
+
+    def _own_kwargs(self) -> dict[str, Any]:
+        return {
+            "message_uids": self.message_uids,
+            "min_success_ratio": self.min_success_ratio,
+            "unknown_is_failure": self.unknown_is_failure,
+        }
+
+    def _check(self, hook: TextioProHook) -> tuple[Completion, list[dict[str, Any]]]:
+        return check_messages(
+            hook,
+            self.message_uids,
+            min_success_ratio=self.min_success_ratio,
+            unknown_is_failure=self.unknown_is_failure,
+            final=self._final,
+        )
