@@ -11,6 +11,7 @@ them, or a subclass for one kind of remedy:
 * :class:`TextioProServerError` - TextioPro failed; retry later or report it.
 * :class:`TextioProSendUncertainError` - a send may or may not have happened.
 * :class:`TextioProWaitTimeoutError` - a blocking wait ended before the work was final.
+* :class:`TextioProDeliveryError` - messages or a campaign ended in failure.
 
 An error raised part-way through a send of several requests carries what was done:
 ``partial_result`` (a ``SendResult`` of the recipients already handled),
@@ -119,3 +120,11 @@ class TextioProWaitTimeoutError(TextioProError):
     def __init__(self, message: str, *, pending: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.pending = dict(pending or {})
+
+
+class TextioProDeliveryError(TextioProError):
+    """Messages or a campaign reached a final state that counts as failed.
+
+    The message names the recipients that were not delivered (with their statuses), or
+    gives the campaign's status and counts. Sending again is a decision for a person.
+    """
