@@ -1,0 +1,298 @@
+"""Send a TextioPro campaign to contact groups, and optionally wait until it is finished."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_textiopro.assets import campaign_asset, default_outlets, emit_asset_event
+from airflow_provider_textiopro.compat import BaseOperator, ResumableJobMixin, conf
+from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
+from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
+from airflow_provider_textiopro.models import CampaignStatus
+from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
+
+if TYPE_CHECKING:
+    from airflow_provider_textiopro.compat import Context
+
+CAMPAIGN_UID_XCOM_KEY = "textiopro_campaign_uid"
+_GROUP_UID = re.compile(r"[0-9a-f]{13}")
+
+
+def parse_group_uids(value: str | Sequence[str] | None) -> list[str]:
+    """Return the group uids of a comma-separated string or a list, without duplicates.
+
+    Every uid must be 13 hexadecimal characters (``6065ecdc9184a``), as TextioPro
+    creates them: a group *name* given by mistake fails here, before anything is sent.
+
+    :raises TextioProInputError: no uid, or one that is not a group uid.
+    """
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    uids: list[str] = []
+    for item in items:
+        uid = str(item).strip().lower()
+        if not uid:
+            continue
+        if not _GROUP_UID.fullmatch(uid):
+            raise TextioProInputError(
+                f"{str(item).strip()!r} is not a contact group uid: group uids are 13 hexadecimal "
+                "characters like '6065ecdc9184a' (TextioProCreateGroupOperator returns one); "
+                "pass uids, not group names."
+            )
+        if uid not in uids:
+            uids.append(uid)
+    if not uids:
+        raise TextioProInputError(f"contact_list_ids is empty ({value!r}): give at least one group uid.")
+    return uids
+
+
+def describe_stats(stats: Mapping[str, Any]) -> str:
+    """Return the non-zero per-status counts as ``delivered=3, failed=1`` ("no messages" if none)."""
+    counts = [f"{name}={count}" for name, count in stats.items() if count]
+    return ", ".join(counts) or "no messages"
+
+
+def _campaign_failure(uid: str, status: str, stats: Mapping[str, Any]) -> TextioProError:
+    return TextioProError(
+        f"Campaign {uid} ended with status {status!r} ({describe_stats(stats)}). "
+        "See the campaign in the TextioPro dashboard (the task's extra link) for the failed recipients."
+    )
+
+
+class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
+    """Send a campaign to one or more contact groups, once, and optionally wait until it is finished.
+
+    The campaign is submitted on the worker. Its uid is returned, pushed to XCom
+    under ``textiopro_campaign_uid`` and its dashboard URL under
+    ``textiopro_campaign_url`` (the extra link) as soon as it is known.
+
+    Retries never send it again on Airflow 3.3+: the uid is kept in the task's
+    state store (``ResumableJobMixin``, ``durable=True`` by default), and a
+    retry follows that campaign instead of sending a new one, whatever state it
+    is in (a failed or cancelled campaign fails the retry too; a new DAG run, or
+    deleting the task state key ``textiopro_campaign_uid``, sends anew). Airflow
+    below 3.3 has no task state: a retry after a successful submit sends again,
+    so there use ``retries=0`` or send with ``wait_for_completion=False`` and
+    wait with ``TextioProCampaignSensor``, which is safe to retry.
+
+    When the campaign is sent (and finished, when waiting), an asset event is
+    recorded for ``textiopro://campaign/<uid>`` through the
+    ``textiopro-campaigns`` alias outlet.
+
+    :param contact_list_ids: group uids, comma-separated or a list (templated).
+    :param message: the text to send (templated).
+    :param sender_id: the sender; the connection's ``default_sender_id`` when not
+        given (templated).
+    :param type: ``plain`` (default), ``unicode``, ``whatsapp``, ``viber`` or ``otp``;
+        ``voice`` and ``mms`` need parameters the campaign endpoint does not take.
+    :param schedule_time: send later: a datetime (naive means the account's timezone)
+        or a string (templated).
+    :param dlt_template_id: the registered DLT content template id (templated).
+    :param wait_for_completion: wait until the campaign is finished; fail when it
+        ends ``failed``, ``error`` or ``cancelled``.
+    :param poll_interval: seconds between two status reads while waiting.
+    :param timeout: seconds to wait at most (None: no limit).
+    :param deferrable: wait in the triggerer instead of holding a worker slot.
+    :param textiopro_conn_id: the TextioPro connection.
+    """
+
+    template_fields: Sequence[str] = (
+        "contact_list_ids",
+        "message",
+        "sender_id",
+        "schedule_time",
+        "dlt_template_id",
+    )
+    template_fields_renderers = {"message": "txt"}
+    operator_extra_links = (TextioProCampaignLink(),)
+    external_id_key = CAMPAIGN_UID_XCOM_KEY
+    ui_color = "#e0f2f1"
+
+    def __init__(
+        self,
+        *,
+        contact_list_ids: str | Sequence[str],
+        message: str,
+        sender_id: str | None = None,
+        type: str = "plain",
+        schedule_time: Any = None,
+        dlt_template_id: str | None = None,
+        wait_for_completion: bool = False,
+        poll_interval: float = 30,
+        timeout: float | None = 24 * 60 * 60,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        textiopro_conn_id: str = TextioProHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        kwargs["outlets"] = default_outlets("campaign", kwargs.get("outlets"))
+        super().__init__(**kwargs)
+        if poll_interval <= 0:
+            raise TextioProInputError(
+                f"poll_interval must be a positive number of seconds, not {poll_interval!r}."
+            )
+        if timeout is not None and timeout <= 0:
+            raise TextioProInputError(
+                f"timeout must be a positive number of seconds or None, not {timeout!r}."
+            )
+        self.contact_list_ids = contact_list_ids
+        self.message = message
+        self.sender_id = sender_id
+        self.type = type
+        self.schedule_time = schedule_time
+        self.dlt_template_id = dlt_template_id
+        self.wait_for_completion = wait_for_completion
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self.deferrable = deferrable
+        self.textiopro_conn_id = textiopro_conn_id
+        self._request: dict[str, Any] = {}
+        self._finished_uid: str | None = None
+
+    @cached_property
+    def hook(self) -> TextioProHook:
+        """The TextioPro hook of ``textiopro_conn_id``."""
+        return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+
+    def execute(self, context: Context) -> str:
+        """Validate, send the campaign (unless an earlier try did), and wait when asked."""
+        self._request = self._validated_request()
+        ti = context.get("ti")
+        if not self.durable and ti is not None and (ti.try_number or 1) > 1:
+            self.log.warning(
+                "Try %s: no task state keeps the campaign uid of earlier tries here (Airflow < 3.3 or "
+                "durable=False), so if an earlier try sent the campaign, this try sends it again.",
+                ti.try_number,
+            )
+        return self.execute_resumable(context)
+
+    def _validated_request(self) -> dict[str, Any]:
+        """Return the send_campaign arguments, checked before any request."""
+        group_uids = parse_group_uids(self.contact_list_ids)
+        validate_channel(self.type, self.message, {})
+        sender_id = validate_sender_id(self.sender_id or self.hook.default_sender_id, type=self.type)
+        if sender_id is None:
+            raise TextioProInputError(
+                "A campaign needs a sender id: give sender_id, or set default_sender_id in the "
+                f"extra of connection {self.textiopro_conn_id!r}."
+            )
+        return {
+            "contact_list_ids": group_uids,
+            "message": self.message,
+            "sender_id": sender_id,
+            "type": self.type,
+            "schedule_time": format_schedule_time(self.schedule_time, timezone=self.hook.timezone),
+            "dlt_template_id": self.dlt_template_id or None,
+        }
+
+    def submit_job(self, context: Context) -> str:
+        """Send the campaign and return its uid."""
+        campaign = self.hook.send_campaign(**self._request)
+        if not campaign.uid:
+            raise TextioProError(
+                f"TextioPro accepted the campaign but returned no uid (status {campaign.raw_status!r}); "
+                "check the TextioPro dashboard before sending it again."
+            )
+        when = f" for {campaign.schedule_time}" if campaign.schedule_time else ""
+        self.log.info("Campaign %s sent, status %s%s.", campaign.uid, campaign.status.value, when)
+        return campaign.uid
+
+    def get_job_status(self, external_id: Any, context: Context) -> str:
+        """Return the raw status of the campaign an earlier try sent."""
+        campaign = self.hook.get_campaign(str(external_id))
+        self.log.info(
+            "An earlier try sent campaign %s (now %s): following it instead of sending again.",
+            external_id,
+            campaign.status.value,
+        )
+        return campaign.status.value
+
+    def is_job_active(self, status: str) -> bool:
+        """Return True while the campaign is not finished."""
+        return not CampaignStatus.parse(status).is_terminal
+
+    def is_job_succeeded(self, status: str) -> bool:
+        """Return True for every finished campaign, failed ones included, so none is sent twice.
+
+        :meth:`get_job_result` then fails the task for a failed one when waiting.
+        """
+        return CampaignStatus.parse(status).is_terminal
+
+    def poll_until_complete(self, external_id: Any, context: Context) -> Any:
+        """Publish the uid, then wait when asked; return the uid.
+
+        It returns the uid (not None) because ``ResumableJobMixin`` returns this
+        method's value when it reconnects to a running campaign.
+        """
+        uid = str(external_id)
+        context["ti"].xcom_push(key=CAMPAIGN_UID_XCOM_KEY, value=uid)
+        context["ti"].xcom_push(key=CAMPAIGN_URL_XCOM_KEY, value=self.hook.dashboard_url("campaign", uid))
+        if not self.wait_for_completion:
+            return self._finish(context, uid, None)
+        if self.deferrable:
+            self._defer(uid)
+        self.log.info(
+            "Waiting for campaign %s to finish (every %ss, timeout %s).",
+            uid,
+            self.poll_interval,
+            f"{self.timeout}s" if self.timeout else "none",
+        )
+        campaign = self.hook.wait_for_campaign(uid, poll_interval=self.poll_interval, timeout=self.timeout)
+        return self._finish(context, uid, campaign.to_dict())
+
+    def get_job_result(self, external_id: Any, context: Context) -> str:
+        """Return the campaign uid (checking a campaign found finished by a retry first)."""
+        uid = str(external_id)
+        if uid == self._finished_uid:
+            return uid
+        return self.poll_until_complete(uid, context)
+
+    def _defer(self, uid: str) -> None:
+        from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger
+
+        self.log.info("Deferring until campaign %s is finished (every %ss).", uid, self.poll_interval)
+        self.defer(
+            trigger=TextioProCampaignTrigger(
+                campaign_uid=uid,
+                conn_id=self.textiopro_conn_id,
+                poll_interval=self.poll_interval,
+                end_time=time.time() + self.timeout if self.timeout else None,
+            ),
+            method_name="execute_complete",
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
+        """Resume after the trigger: return the uid, or fail on a failed campaign, timeout or error."""
+        campaign = event.get("campaign") or {}
+        uid = str(campaign.get("uid") or context["ti"].xcom_pull(key=CAMPAIGN_UID_XCOM_KEY) or "")
+        if event.get("status") == "success":
+            return self._finish(context, uid, campaign)
+        if event.get("status") == "failure" and campaign:
+            raise _campaign_failure(uid, str(campaign.get("status")), campaign.get("stats") or {})
+        stats = describe_stats(campaign.get("stats") or {}) if campaign else "status unknown"
+        outcome = event.get("status")
+        raise TextioProError(
+            f"Waiting for campaign {uid} ended with {outcome!r}: {event.get('message')} ({stats})."
+        )
+
+    def _finish(self, context: Context, uid: str, campaign: Mapping[str, Any] | None) -> str:
+        """Fail on a failed campaign; otherwise record the asset event and return the uid."""
+        extra: dict[str, Any] = {"campaign_uid": uid}
+        if campaign is not None:
+            status = CampaignStatus.parse(campaign.get("status"))
+            stats = campaign.get("stats") or {}
+            if status.is_failure:
+                raise _campaign_failure(uid, status.value, stats)
+            self.log.info(
+                "Campaign %s finished with status %s (%s).", uid, status.value, describe_stats(stats)
+            )
+            extra.update(status=status.value, stats=dict(stats))
+        emit_asset_event(context, campaign_asset(uid), extra)
+        self._finished_uid = uid
+        return uid
+
+
+__all__ = ["TextioProSendCampaignOperator", "describe_stats", "parse_group_uids"]

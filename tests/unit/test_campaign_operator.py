@@ -1,0 +1,333 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from unittest import mock
+
+import pytest
+from airflow.providers.common.compat.sdk import TaskDeferred
+
+from airflow_provider_textiopro.compat import ResumableJobMixin
+from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
+from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
+from airflow_provider_textiopro.models import Campaign, CampaignStats, CampaignStatus
+from airflow_provider_textiopro.operators.campaigns import (
+    CAMPAIGN_UID_XCOM_KEY,
+    TextioProSendCampaignOperator,
+    describe_stats,
+    parse_group_uids,
+)
+from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger
+
+GROUP = "6065ecdc9184a"
+OTHER = "6415907d0d37a"
+UID = "65a1b2c3d4e5f"
+MODULE = "airflow_provider_textiopro.operators.campaigns"
+
+
+def campaign(status: str, **stats: int) -> Campaign:
+    return Campaign(
+        uid=UID, status=CampaignStatus.parse(status), raw_status=status, stats=CampaignStats(**stats)
+    )
+
+
+@pytest.fixture
+def hook():
+    with mock.patch(f"{MODULE}.TextioProHook", autospec=True) as cls:
+        instance = cls.return_value
+        instance.default_sender_id = "Acme"
+        instance.timezone = "UTC"
+        instance.send_campaign.return_value = campaign("queued")
+        instance.get_campaign.return_value = campaign("sending")
+        instance.wait_for_campaign.return_value = campaign("done", delivered=3)
+        instance.dashboard_url.side_effect = lambda kind, uid: f"https://app.example/campaigns/{uid}/overview"
+        yield instance
+
+
+@pytest.fixture
+def emitted():
+    with mock.patch(f"{MODULE}.emit_asset_event") as emit:
+        yield emit
+
+
+class StateStore:
+    """The task state store of Airflow 3.3: survives the retries of one task instance."""
+
+    def __init__(self):
+        self.values = {}
+
+    def get(self, key, default=None):
+        return self.values.get(key, default)
+
+    def set(self, key, value, **kwargs):
+        self.values[key] = value
+
+
+def make_context(try_number=1, store=None):
+    ti = mock.MagicMock(try_number=try_number)
+    ti.xcom_pull.return_value = None
+    context = {"ti": ti, "task_state_store": store}
+    return context
+
+
+def pushed(context):
+    return {c.kwargs["key"]: c.kwargs["value"] for c in context["ti"].xcom_push.call_args_list}
+
+
+def op(**kwargs):
+    kwargs.setdefault("task_id", "campaign")
+    kwargs.setdefault("contact_list_ids", GROUP)
+    kwargs.setdefault("message", "Spring sale!")
+    return TextioProSendCampaignOperator(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (GROUP, [GROUP]),
+        (f" {GROUP} , {OTHER.upper()},{GROUP},", [GROUP, OTHER]),
+        ([GROUP, OTHER], [GROUP, OTHER]),
+        ((OTHER,), [OTHER]),
+    ],
+)
+def test_parse_group_uids(value, expected):
+    assert parse_group_uids(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        ("", "empty"),
+        (" , ", "empty"),
+        ([], "empty"),
+        (None, "empty"),
+        ("Newsletter", "not a contact group uid"),
+        ("6065ecdc9184", "not a contact group uid"),
+        ("6065ecdc9184ag", "not a contact group uid"),
+        ([GROUP, "vip customers"], "'vip customers'"),
+    ],
+)
+def test_parse_group_uids_refuses(value, match):
+    with pytest.raises(TextioProInputError, match=match):
+        parse_group_uids(value)
+
+
+def test_describe_stats():
+    assert describe_stats({"delivered": 3, "failed": 0, "rejected": 1}) == "delivered=3, rejected=1"
+    assert describe_stats({}) == "no messages"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"contact_list_ids": "VIP"}, "not a contact group uid"),
+        ({"message": "  "}, "message is empty"),
+        ({"type": "fax"}, "Unknown message type"),
+        ({"type": "voice"}, "requires language and gender"),
+        ({"type": "mms"}, "requires media_url"),
+        ({"sender_id": "FarTooLongSenderName"}, "Sender id"),
+        ({"schedule_time": "2001-01-01 10:00"}, "in the past"),
+        ({"schedule_time": "tomorrow"}, "cannot be read"),
+    ],
+)
+def test_bad_input_fails_before_any_request(hook, kwargs, match):
+    with pytest.raises(TextioProInputError, match=match):
+        op(**kwargs).execute(make_context())
+    hook.send_campaign.assert_not_called()
+
+
+def test_no_sender_anywhere(hook):
+    hook.default_sender_id = None
+    with pytest.raises(TextioProInputError, match="default_sender_id"):
+        op().execute(make_context())
+    hook.send_campaign.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"), [({"poll_interval": 0}, "poll_interval"), ({"timeout": -1}, "timeout")]
+)
+def test_bad_wait_settings_fail_at_init(kwargs, match):
+    with pytest.raises(TextioProInputError, match=match):
+        op(**kwargs)
+
+
+def test_send_without_waiting(hook, emitted):
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    context = make_context(store=StateStore())
+    task = op(
+        contact_list_ids=f"{GROUP},{OTHER}",
+        sender_id="Shop",
+        schedule_time=later,
+        dlt_template_id="1107",
+        textiopro_conn_id="tp",
+    )
+    assert task.execute(context) == UID
+    hook.send_campaign.assert_called_once_with(
+        contact_list_ids=[GROUP, OTHER],
+        message="Spring sale!",
+        sender_id="Shop",
+        type="plain",
+        schedule_time=later.strftime("%Y-%m-%d %H:%M"),
+        dlt_template_id="1107",
+    )
+    hook.wait_for_campaign.assert_not_called()
+    assert pushed(context) == {
+        CAMPAIGN_UID_XCOM_KEY: UID,
+        CAMPAIGN_URL_XCOM_KEY: f"https://app.example/campaigns/{UID}/overview",
+    }
+    asset, extra = emitted.call_args.args[1:]
+    assert asset.uri == f"textiopro://campaign/{UID}"
+    assert extra == {"campaign_uid": UID}
+    assert context["task_state_store"].values == {CAMPAIGN_UID_XCOM_KEY: UID}
+
+
+def test_connection_default_sender(hook, emitted):
+    op().execute(make_context())
+    assert hook.send_campaign.call_args.kwargs["sender_id"] == "Acme"
+
+
+def test_operator_shape():
+    task = op()
+    assert isinstance(task, ResumableJobMixin)
+    assert task.operator_extra_links == (TextioProCampaignLink(),)
+    assert {"contact_list_ids", "message", "sender_id", "schedule_time", "dlt_template_id"} <= set(
+        task.template_fields
+    )
+    assert task.wait_for_completion is False
+    assert task.timeout == 24 * 60 * 60
+    assert any(getattr(o, "name", None) == "textiopro-campaigns" for o in task.outlets)
+
+
+def test_wait_non_deferrable_success(hook, emitted):
+    task = op(wait_for_completion=True, poll_interval=5, timeout=600)
+    assert task.execute(make_context()) == UID
+    hook.wait_for_campaign.assert_called_once_with(UID, poll_interval=5, timeout=600)
+    extra = emitted.call_args.args[2]
+    assert extra["status"] == "done"
+    assert extra["stats"]["delivered"] == 3
+
+
+@pytest.mark.parametrize("status", ["failed", "error", "cancelled"])
+def test_wait_non_deferrable_failure_has_stats(hook, emitted, status):
+    hook.wait_for_campaign.return_value = campaign(status, delivered=2, failed=5)
+    with pytest.raises(TextioProError, match=rf"{status}.*delivered=2, failed=5"):
+        op(wait_for_completion=True).execute(make_context())
+    emitted.assert_not_called()
+
+
+def test_deferrable_defers_with_trigger_kwargs(hook, emitted):
+    context = make_context()
+    with mock.patch(f"{MODULE}.time.time", return_value=1000.0):
+        task = op(
+            wait_for_completion=True, deferrable=True, poll_interval=7, timeout=60, textiopro_conn_id="tp"
+        )
+        with pytest.raises(TaskDeferred) as deferred:
+            task.execute(context)
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, TextioProCampaignTrigger)
+    assert trigger.serialize()[1] == {
+        "campaign_uid": UID,
+        "conn_id": "tp",
+        "poll_interval": 7.0,
+        "end_time": 1060.0,
+    }
+    assert deferred.value.method_name == "execute_complete"
+    assert pushed(context)[CAMPAIGN_UID_XCOM_KEY] == UID
+    hook.send_campaign.assert_called_once()
+    hook.wait_for_campaign.assert_not_called()
+    emitted.assert_not_called()
+
+
+def test_deferrable_without_timeout(hook):
+    with pytest.raises(TaskDeferred) as deferred:
+        op(wait_for_completion=True, deferrable=True, timeout=None).execute(make_context())
+    assert deferred.value.trigger.end_time is None
+
+
+def test_deferrable_ignored_without_wait(hook, emitted):
+    assert op(deferrable=True).execute(make_context()) == UID
+
+
+def event(status, campaign_status=None, message="msg"):
+    payload = None
+    if campaign_status:
+        payload = campaign(campaign_status, delivered=4, rejected=1).to_dict()
+    return {"status": status, "message": message, "campaign": payload}
+
+
+def test_execute_complete_success(emitted):
+    assert op().execute_complete(make_context(), event("success", "delivered")) == UID
+    extra = emitted.call_args.args[2]
+    assert extra["status"] == "delivered"
+    assert extra["stats"]["rejected"] == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "match"),
+    [
+        (event("failure", "cancelled"), r"'cancelled' \(delivered=4, rejected=1\)"),
+        (
+            event("timeout", "sending", "not final after 60 s"),
+            r"'timeout': not final after 60 s \(delivered=4",
+        ),
+        (event("error", None, "Unauthenticated."), r"'error': Unauthenticated. \(status unknown\)"),
+        (event("failure", None, "gone"), r"'failure': gone"),
+    ],
+)
+def test_execute_complete_raises(emitted, payload, match):
+    context = make_context()
+    context["ti"].xcom_pull.return_value = UID
+    with pytest.raises(TextioProError, match=match) as raised:
+        op().execute_complete(context, payload)
+    assert UID in str(raised.value)
+    emitted.assert_not_called()
+
+
+class TestRetries:
+    def test_retry_follows_the_running_campaign(self, hook, emitted):
+        store = StateStore()
+        first = op(wait_for_completion=True)
+        hook.wait_for_campaign.side_effect = TextioProError("worker lost while waiting")
+        with pytest.raises(TextioProError):
+            first.execute(make_context(store=store))
+        hook.wait_for_campaign.side_effect = None
+
+        context = make_context(try_number=2, store=store)
+        assert op(wait_for_completion=True).execute(context) == UID
+        hook.send_campaign.assert_called_once()
+        hook.get_campaign.assert_called_once_with(UID)
+        assert pushed(context)[CAMPAIGN_UID_XCOM_KEY] == UID
+
+    @pytest.mark.parametrize("status", ["done", "cancelled"])
+    def test_retry_never_resends_a_finished_campaign(self, hook, emitted, status):
+        store = StateStore()
+        store.set(CAMPAIGN_UID_XCOM_KEY, UID)
+        hook.get_campaign.return_value = campaign(status)
+        assert op().execute(make_context(try_number=2, store=store)) == UID
+        hook.send_campaign.assert_not_called()
+
+    def test_retry_of_a_failed_campaign_fails_again_when_waiting(self, hook, emitted):
+        store = StateStore()
+        store.set(CAMPAIGN_UID_XCOM_KEY, UID)
+        hook.get_campaign.return_value = campaign("failed", failed=9)
+        hook.wait_for_campaign.return_value = campaign("failed", failed=9)
+        with pytest.raises(TextioProError, match="failed=9"):
+            op(wait_for_completion=True).execute(make_context(try_number=2, store=store))
+        hook.send_campaign.assert_not_called()
+
+    def test_deferred_retry_defers_on_the_same_campaign(self, hook):
+        store = StateStore()
+        store.set(CAMPAIGN_UID_XCOM_KEY, UID)
+        with pytest.raises(TaskDeferred) as deferred:
+            op(wait_for_completion=True, deferrable=True).execute(make_context(try_number=2, store=store))
+        assert deferred.value.trigger.campaign_uid == UID
+        hook.send_campaign.assert_not_called()
+
+    def test_without_task_state_a_retry_warns_that_it_sends_again(self, hook, emitted):
+        logger = mock.MagicMock()
+        with mock.patch.object(
+            TextioProSendCampaignOperator, "log", new_callable=mock.PropertyMock, return_value=logger
+        ):
+            op(durable=False).execute(make_context(try_number=3))
+        hook.send_campaign.assert_called_once()
+        warning = logger.warning.call_args.args
+        assert "sends it again" in warning[0] % warning[1:]
