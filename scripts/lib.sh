@@ -52,7 +52,7 @@ ensure_venv() {
     venv="$(venv_dir "$line")"
     stamp="$venv/.textiopro-stamp"
     local requirements=("${AIRFLOW_PIN[$line]}" "${COMMON_PINS[@]}")
-    local editable="$REPO_ROOT[${PACKAGE_EXTRAS[$line]}]"
+    local editable="${REPO_ROOT}[${PACKAGE_EXTRAS[$line]}]"
     wanted="$({
         printf '%s\n' "$PYTHON" "${requirements[@]}" "$editable"
         cat "$REPO_ROOT/pyproject.toml"
@@ -85,7 +85,7 @@ use_airflow_env() {
 
 # Migrate the metadata database of the current Airflow home; print the log only on failure.
 migrate_db() {
-    local log="$LOG_DIR/db-migrate-$(basename "$AIRFLOW_HOME").log"
+    local log="$LOG_DIR/db-migrate-${AIRFLOW_HOME##*/}.log"
     mkdir -p "$LOG_DIR"
     if ! airflow db migrate >"$log" 2>&1; then
         tail -n 40 "$log" >&2

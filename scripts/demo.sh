@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Run the example DAGs against a local TextioPro sandbox, then print what they did.
+#
+# Usage: ./scripts/demo.sh [dag_id ...]      (default: every DAG in example_dags/, in file order)
+# Creates .venvs/airflow-3.3 if needed, starts `textiopro-sandbox` on a free port, points the
+# textiopro_default connection at it, runs each DAG with `airflow dags test`, stops the sandbox.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SANDBOX_PID=""
+SANDBOX_LOG="$LOG_DIR/demo-sandbox.log"
+DAG_IDS=()
+DAG_RESULTS=()
+
+stop_sandbox() {
+    if [[ -n $SANDBOX_PID ]] && kill -0 "$SANDBOX_PID" 2>/dev/null; then
+        kill "$SANDBOX_PID"
+        wait "$SANDBOX_PID" 2>/dev/null || true
+    fi
+}
+
+free_port() {
+    python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Start the sandbox in the background and point AIRFLOW_CONN_TEXTIOPRO_DEFAULT at it.
+start_sandbox() {
+    local port token
+    port="$(free_port)"
+    token="$(python -c 'from airflow_provider_textiopro.sandbox.config import DEFAULT_TOKEN; print(DEFAULT_TOKEN)')"
+    textiopro-sandbox --port "$port" --quiet >"$SANDBOX_LOG" 2>&1 &
+    SANDBOX_PID=$!
+    trap stop_sandbox EXIT
+    local deadline=$((SECONDS + 15))
+    until (: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        if ! kill -0 "$SANDBOX_PID" 2>/dev/null || ((SECONDS > deadline)); then
+            cat "$SANDBOX_LOG" >&2
+            die "the sandbox did not start on port $port (log: $SANDBOX_LOG)"
+        fi
+        sleep 0.1
+    done
+    export AIRFLOW_CONN_TEXTIOPRO_DEFAULT
+    AIRFLOW_CONN_TEXTIOPRO_DEFAULT="$(printf '{"conn_type": "textiopro", "host": "http://127.0.0.1:%s", "password": "%s"}' "$port" "$token")"
+    info "sandbox listening on http://127.0.0.1:$port"
+}
+
+# Set DAG_IDS to the arguments, or to every DAG in example_dags/ (failing on an import error).
+collect_dag_ids() {
+    if (($#)); then
+        DAG_IDS=("$@")
+        return
+    fi
+    local list="$LOG_DIR/demo-dag-ids.txt"
+    python "$REPO_ROOT/scripts/list_dags.py" "$AIRFLOW__CORE__DAGS_FOLDER" "$list" >/dev/null
+    mapfile -t DAG_IDS <"$list"
+}
+
+run_dag() {
+    local dag_id="$1" log="$LOG_DIR/demo-dag-$1.log" start=$SECONDS
+    info "airflow dags test $dag_id"
+    if airflow dags test "$dag_id" </dev/null >"$log" 2>&1; then
+        DAG_RESULTS+=("$(printf 'success  %-40s %4ss' "$dag_id" $((SECONDS - start)))")
+    else
+        tail -n 30 "$log" >&2
+        DAG_RESULTS+=("$(printf 'FAILED   %-40s %4ss  (log: %s)' "$dag_id" $((SECONDS - start)) "${log#"$REPO_ROOT"/}")")
+    fi
+}
+
+# The demo's closing summary: how each DAG ended, then what the sandbox holds after the runs.
+print_summary() {
+    printf '\n==================== demo summary ====================\n'
+    printf '%s\n' "${DAG_RESULTS[@]}"
+    printf '\n'
+    python "$REPO_ROOT/scripts/demo_summary.py"
+}
+
+main() {
+    mkdir -p "$LOG_DIR"
+    prepare_airflow 3.3
+    collect_dag_ids "$@"
+    ((${#DAG_IDS[@]})) || die "no DAG found in $AIRFLOW__CORE__DAGS_FOLDER"
+    start_sandbox
+    local dag_id
+    for dag_id in "${DAG_IDS[@]}"; do
+        run_dag "$dag_id"
+    done
+    print_summary
+    [[ " ${DAG_RESULTS[*]} " != *FAILED* ]]
+}
+
+main "$@"
