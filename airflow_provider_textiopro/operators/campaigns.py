@@ -10,10 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.assets import campaign_asset, default_outlets, emit_asset_event
 from airflow_provider_textiopro.compat import BaseOperator, ResumableJobMixin, conf
-from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
+from airflow_provider_textiopro.completion import FAILURE, SUCCESS, campaign_completion
+from airflow_provider_textiopro.errors import (
+    TextioProDeliveryError,
+    TextioProError,
+    TextioProInputError,
+    TextioProWaitTimeoutError,
+)
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
 from airflow_provider_textiopro.models import CampaignStatus
+from airflow_provider_textiopro.triggers.textiopro import TIMEOUT, TextioProCampaignTrigger
 from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
 
 if TYPE_CHECKING:
@@ -48,19 +55,6 @@ def parse_group_uids(value: str | Sequence[str] | None) -> list[str]:
     if not uids:
         raise TextioProInputError(f"contact_list_ids is empty ({value!r}): give at least one group uid.")
     return uids
-
-
-def describe_stats(stats: Mapping[str, Any]) -> str:
-    """Return the non-zero per-status counts as ``delivered=3, failed=1`` ("no messages" if none)."""
-    counts = [f"{name}={count}" for name, count in stats.items() if count]
-    return ", ".join(counts) or "no messages"
-
-
-def _campaign_failure(uid: str, status: str, stats: Mapping[str, Any]) -> TextioProError:
-    return TextioProError(
-        f"Campaign {uid} ended with status {status!r} ({describe_stats(stats)}). "
-        "See the campaign in the TextioPro dashboard (the task's extra link) for the failed recipients."
-    )
 
 
 class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
@@ -241,6 +235,10 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
             f"{self.timeout}s" if self.timeout else "none",
         )
         campaign = self.hook.wait_for_campaign(uid, poll_interval=self.poll_interval, timeout=self.timeout)
+        completion = campaign_completion(campaign)
+        if completion.state == FAILURE:
+            raise self._delivery_error(completion.message)
+        self.log.info("%s", completion.message)
         return self._finish(context, uid, campaign.to_dict())
 
     def get_job_result(self, external_id: Any, context: Context) -> str:
@@ -251,8 +249,6 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
         return self.poll_until_complete(uid, context)
 
     def _defer(self, uid: str) -> None:
-        from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger
-
         self.log.info("Deferring until campaign %s is finished (every %ss).", uid, self.poll_interval)
         self.defer(
             trigger=TextioProCampaignTrigger(
@@ -266,33 +262,39 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
         """Resume after the trigger: return the uid, or fail on a failed campaign, timeout or error."""
-        campaign = event.get("campaign") or {}
-        uid = str(campaign.get("uid") or context["ti"].xcom_pull(key=CAMPAIGN_UID_XCOM_KEY) or "")
-        if event.get("status") == "success":
+        campaign = event.get("campaign") or None
+        uid = str((campaign or {}).get("uid") or context["ti"].xcom_pull(key=CAMPAIGN_UID_XCOM_KEY) or "")
+        status, text = event.get("status"), event.get("message")
+        if status == SUCCESS:
+            self.log.info("%s", text)
             return self._finish(context, uid, campaign)
-        if event.get("status") == "failure" and campaign:
-            raise _campaign_failure(uid, str(campaign.get("status")), campaign.get("stats") or {})
-        stats = describe_stats(campaign.get("stats") or {}) if campaign else "status unknown"
-        outcome = event.get("status")
-        raise TextioProError(
-            f"Waiting for campaign {uid} ended with {outcome!r}: {event.get('message')} ({stats})."
+        if status == FAILURE:
+            raise self._delivery_error(str(text))
+        if status == TIMEOUT:
+            pending = {uid: str(campaign.get("status"))} if campaign else {}
+            raise TextioProWaitTimeoutError(
+                f"Campaign {uid} was not finished within {self.timeout} s ({text}). It goes on: follow "
+                "it in the TextioPro dashboard (the task's extra link) or with TextioProCampaignSensor.",
+                pending=pending,
+                operation="wait_for_campaign",
+            )
+        raise TextioProError(f"Waiting for campaign {uid} failed: {text}")
+
+    @staticmethod
+    def _delivery_error(text: str) -> TextioProDeliveryError:
+        return TextioProDeliveryError(
+            f"{text} See the campaign in the TextioPro dashboard (the task's extra link) for the "
+            "recipients it did not reach."
         )
 
     def _finish(self, context: Context, uid: str, campaign: Mapping[str, Any] | None) -> str:
-        """Fail on a failed campaign; otherwise record the asset event and return the uid."""
+        """Record the asset event (with the final status and counts when known) and return the uid."""
         extra: dict[str, Any] = {"campaign_uid": uid}
         if campaign is not None:
-            status = CampaignStatus.parse(campaign.get("status"))
-            stats = campaign.get("stats") or {}
-            if status.is_failure:
-                raise _campaign_failure(uid, status.value, stats)
-            self.log.info(
-                "Campaign %s finished with status %s (%s).", uid, status.value, describe_stats(stats)
-            )
-            extra.update(status=status.value, stats=dict(stats))
+            extra.update(status=campaign.get("status"), stats=dict(campaign.get("stats") or {}))
         emit_asset_event(context, campaign_asset(uid), extra)
         self._finished_uid = uid
         return uid
 
 
-__all__ = ["TextioProSendCampaignOperator", "describe_stats", "parse_group_uids"]
+__all__ = ["TextioProSendCampaignOperator", "parse_group_uids"]

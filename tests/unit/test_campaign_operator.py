@@ -7,13 +7,17 @@ import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 
 from airflow_provider_textiopro.compat import ResumableJobMixin
-from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
+from airflow_provider_textiopro.errors import (
+    TextioProDeliveryError,
+    TextioProError,
+    TextioProInputError,
+    TextioProWaitTimeoutError,
+)
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
 from airflow_provider_textiopro.models import Campaign, CampaignStats, CampaignStatus
 from airflow_provider_textiopro.operators.campaigns import (
     CAMPAIGN_UID_XCOM_KEY,
     TextioProSendCampaignOperator,
-    describe_stats,
     parse_group_uids,
 )
 from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger
@@ -111,11 +115,6 @@ def test_parse_group_uids_refuses(value, match):
         parse_group_uids(value)
 
 
-def test_describe_stats():
-    assert describe_stats({"delivered": 3, "failed": 0, "rejected": 1}) == "delivered=3, rejected=1"
-    assert describe_stats({}) == "no messages"
-
-
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
@@ -209,7 +208,7 @@ def test_wait_non_deferrable_success(hook, emitted):
 @pytest.mark.parametrize("status", ["failed", "error", "cancelled"])
 def test_wait_non_deferrable_failure_has_stats(hook, emitted, status):
     hook.wait_for_campaign.return_value = campaign(status, delivered=2, failed=5)
-    with pytest.raises(TextioProError, match=rf"{status}.*delivered=2, failed=5"):
+    with pytest.raises(TextioProDeliveryError, match=rf"'{status}': 2 delivered, 5 failed"):
         op(wait_for_completion=True).execute(make_context())
     emitted.assert_not_called()
 
@@ -247,38 +246,45 @@ def test_deferrable_ignored_without_wait(hook, emitted):
     assert op(deferrable=True).execute(make_context()) == UID
 
 
-def event(status, campaign_status=None, message="msg"):
-    payload = None
-    if campaign_status:
-        payload = campaign(campaign_status, delivered=4, rejected=1).to_dict()
+def event(status, message, campaign_status=None):
+    payload = campaign(campaign_status, delivered=4, rejected=1).to_dict() if campaign_status else None
     return {"status": status, "message": message, "campaign": payload}
 
 
 def test_execute_complete_success(emitted):
-    assert op().execute_complete(make_context(), event("success", "delivered")) == UID
+    assert op().execute_complete(make_context(), event("success", "done", "delivered")) == UID
     extra = emitted.call_args.args[2]
     assert extra["status"] == "delivered"
     assert extra["stats"]["rejected"] == 1
 
 
 @pytest.mark.parametrize(
-    ("payload", "match"),
+    ("payload", "error", "match"),
     [
-        (event("failure", "cancelled"), r"'cancelled' \(delivered=4, rejected=1\)"),
         (
-            event("timeout", "sending", "not final after 60 s"),
-            r"'timeout': not final after 60 s \(delivered=4",
+            event("failure", f"Campaign {UID} ended with status 'cancelled': 4 delivered.", "cancelled"),
+            TextioProDeliveryError,
+            "'cancelled': 4 delivered. See the campaign",
         ),
-        (event("error", None, "Unauthenticated."), r"'error': Unauthenticated. \(status unknown\)"),
-        (event("failure", None, "gone"), r"'failure': gone"),
+        (
+            event("timeout", "Timed out; last seen: sending", "sending"),
+            TextioProWaitTimeoutError,
+            f"Campaign {UID} was not finished within 86400 s",
+        ),
+        (
+            event("error", "TextioProAuthError: Unauthenticated."),
+            TextioProError,
+            f"Waiting for campaign {UID} failed: TextioProAuthError: Unauthenticated.",
+        ),
     ],
 )
-def test_execute_complete_raises(emitted, payload, match):
+def test_execute_complete_raises(emitted, payload, error, match):
     context = make_context()
     context["ti"].xcom_pull.return_value = UID
-    with pytest.raises(TextioProError, match=match) as raised:
+    with pytest.raises(error, match=match) as raised:
         op().execute_complete(context, payload)
-    assert UID in str(raised.value)
+    if isinstance(raised.value, TextioProWaitTimeoutError):
+        assert raised.value.pending == {UID: "sending"}
     emitted.assert_not_called()
 
 
@@ -310,7 +316,7 @@ class TestRetries:
         store.set(CAMPAIGN_UID_XCOM_KEY, UID)
         hook.get_campaign.return_value = campaign("failed", failed=9)
         hook.wait_for_campaign.return_value = campaign("failed", failed=9)
-        with pytest.raises(TextioProError, match="failed=9"):
+        with pytest.raises(TextioProDeliveryError, match="9 failed"):
             op(wait_for_completion=True).execute(make_context(try_number=2, store=store))
         hook.send_campaign.assert_not_called()
 
