@@ -1,0 +1,82 @@
+"""Settings of a sandbox server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from airflow_provider_textiopro.sandbox.faults import Faults
+
+DEFAULT_TOKEN = "sandbox-token"
+DEFAULT_PORT = 8085
+INITIAL_STATUSES = ("Enroute", "Accepted")
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Settings of a :class:`~airflow_provider_textiopro.sandbox.server.SandboxServer`.
+
+    :param host: interface to listen on.
+    :param port: TCP port; 0 picks a free one.
+    :param tokens: accepted tokens (bearer and ``api_token`` alike); each is its own account.
+    :param seed: makes uids and delivery outcomes reproducible; None draws a random seed.
+    :param delivery_delay: seconds a message stays ``initial_status`` before its final status.
+    :param campaign_step_delay: seconds a campaign spends ``queued``, then ``processing``.
+    :param failure_rate: share of deliveries that end ``Failed`` (0 to 1).
+    :param initial_status: status of a new message: ``Enroute`` or ``Accepted``.
+    :param balance: starting balance of every account; None means ``Unlimited``.
+    :param cost_per_segment: price of one SMS segment.
+    :param currency: symbol written before the balance.
+    :param legacy: answer the shapes of older servers (``remaining_unit``, flat contacts,
+        messages without ``sms_count``).
+    :param quiet: no request log on stderr.
+    :param faults: faults in force after start and after every reset.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    tokens: tuple[str, ...] = (DEFAULT_TOKEN,)
+    seed: int | None = None
+    delivery_delay: float = 3.0
+    campaign_step_delay: float = 3.0
+    failure_rate: float = 0.0
+    initial_status: str = "Enroute"
+    balance: Decimal | None = Decimal("1000")
+    cost_per_segment: Decimal = Decimal("1")
+    currency: str = "\u20b1"
+    legacy: bool = False
+    quiet: bool = False
+    faults: Faults = field(default_factory=Faults)
+
+    def __post_init__(self) -> None:
+        tokens = (self.tokens,) if isinstance(self.tokens, str) else tuple(self.tokens)
+        if not tokens or not all(isinstance(t, str) and t.strip() for t in tokens):
+            raise ValueError("tokens must hold at least one non-empty token.")
+        object.__setattr__(self, "tokens", tuple(dict.fromkeys(tokens)))
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port must be between 0 and 65535.")
+        if self.delivery_delay < 0 or self.campaign_step_delay < 0:
+            raise ValueError("delays must be >= 0 seconds.")
+        if not 0 <= self.failure_rate <= 1:
+            raise ValueError("failure_rate must be between 0 and 1.")
+        if self.initial_status not in INITIAL_STATUSES:
+            raise ValueError(f"initial_status must be one of {', '.join(INITIAL_STATUSES)}.")
+        if self.balance is not None:
+            object.__setattr__(self, "balance", _decimal(self.balance, "balance"))
+        object.__setattr__(self, "cost_per_segment", _decimal(self.cost_per_segment, "cost_per_segment"))
+
+    @property
+    def token(self) -> str:
+        """The first token."""
+        return self.tokens[0]
+
+
+def _decimal(value: Any, name: str) -> Decimal:
+    try:
+        result = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{name} must be a number, got {value!r}.") from None
+    if not result.is_finite() or result < 0:
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}.")
+    return result

@@ -1,0 +1,84 @@
+"""The ``/_sandbox/`` control endpoints that tests and benchmarks in other processes use."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_textiopro.sandbox.responses import Response, error_response, json_response, success
+
+if TYPE_CHECKING:
+    from airflow_provider_textiopro.sandbox.pipeline import SandboxApp
+
+PREFIX = "/_sandbox/"
+
+Action = Callable[["SandboxApp", dict[str, Any]], Any]
+
+
+def _health(app: SandboxApp, body: dict[str, Any]) -> Any:
+    return {"accounts": len(app.state.accounts), "seed": app.config.seed}
+
+
+def _reset(app: SandboxApp, body: dict[str, Any]) -> Any:
+    app.reset()
+
+
+def _faults(app: SandboxApp, body: dict[str, Any]) -> Any:
+    return app.faults.faults.to_dict()
+
+
+def _set_faults(app: SandboxApp, body: dict[str, Any]) -> Any:
+    return app.set_faults(**body).to_dict()
+
+
+def _clear_faults(app: SandboxApp, body: dict[str, Any]) -> Any:
+    return app.clear_faults().to_dict()
+
+
+def _requests(app: SandboxApp, body: dict[str, Any]) -> Any:
+    return [entry._asdict() for entry in app.requests]
+
+
+def _clear_requests(app: SandboxApp, body: dict[str, Any]) -> Any:
+    app.clear_requests()
+
+
+def _advance_clock(app: SandboxApp, body: dict[str, Any]) -> Any:
+    seconds = body.get("advance", 0)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise ValueError('Send {"advance": <seconds>}.')
+    return {"offset": app.clock.advance(float(seconds))}
+
+
+def _accounts(app: SandboxApp, body: dict[str, Any]) -> Any:
+    return app.state.summary()
+
+
+ACTIONS: dict[tuple[str, str], Action] = {
+    ("GET", "health"): _health,
+    ("POST", "reset"): _reset,
+    ("GET", "faults"): _faults,
+    ("POST", "faults"): _set_faults,
+    ("DELETE", "faults"): _clear_faults,
+    ("GET", "requests"): _requests,
+    ("DELETE", "requests"): _clear_requests,
+    ("POST", "clock"): _advance_clock,
+    ("GET", "accounts"): _accounts,
+}
+
+
+def handle(app: SandboxApp, method: str, path: str, body: bytes) -> Response:
+    """Run a control action; bad input answers 400, an unknown endpoint 404."""
+    action = ACTIONS.get((method, path[len(PREFIX) :].strip("/")))
+    if action is None:
+        known = ", ".join(f"{m} {PREFIX}{name}" for m, name in ACTIONS)
+        return error_response(f"Unknown control endpoint. Known: {known}", 404)
+    try:
+        payload = json.loads(body) if body.strip() else {}
+        if not isinstance(payload, dict):
+            raise ValueError("The body must be a JSON object.")
+        data = action(app, payload)
+    except (TypeError, ValueError) as exc:
+        return error_response(str(exc), 400)
+    return json_response(success(data))
