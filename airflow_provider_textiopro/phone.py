@@ -10,14 +10,15 @@ How a number is read:
   - a number that starts with the region's trunk prefix (``0`` in most countries,
     ``1`` in North America, ``8`` in Russia) is a national number of that region;
   - otherwise both readings are tried, national (which also recognises the
-    region's own country code, e.g. ``31612345678`` in ``NL``) and international:
-    the valid one is used; when both are valid and differ (``4155552671`` is a
-    US number and a Swiss one) the number is refused as ambiguous rather than
-    guessed, and the fix is to write it with ``+`` and its country code.
+    region's own country code, e.g. ``31612345678`` in ``NL``) and international,
+    and the better one wins (see below); when both are equally good and differ
+    (``2033167325`` is a US number and an Egyptian one) the number is refused as
+    ambiguous rather than guessed: write it with ``+`` and its country code.
 
-A number must be *valid* by libphonenumber's metadata (the library the server
-uses), not merely of a possible length: numbers of unassigned ranges are
-refused before anything is sent.
+A number is accepted when libphonenumber finds it *valid* (an assigned range) or
+at least of a *possible* length for its country, which is what the server checks:
+numbers of ranges missing from the metadata, such as the UK's 07700 900xxx drama
+range, still go through. Between two readings, a valid one beats a possible one.
 
 ``phonenumbers`` is imported inside the functions so that importing this module
 (and every operator) stays cheap.
@@ -25,6 +26,7 @@ refused before anything is sent.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ ON_INVALID_CHOICES = ("fail", "skip")
 
 _FORMATTING = re.compile(r"[\s().\-]")
 _SEPARATORS = re.compile(r"[,;\n\r]+")
+_SEVERAL_HINT = "separate several numbers with commas"
 _NO_COUNTRY_CODE_HINT = "set default_region in the connection extra or write the number with its country code"
 
 
@@ -211,14 +214,9 @@ def _clean(raw: Any) -> str:
 
 
 def _international(digits: str) -> PhoneNumber:
-    """Parse international digits (no ``+``), requiring a valid number."""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse("+" + digits)
-    except phonenumbers.NumberParseException as exc:
-        raise _InvalidNumber(_parse_failure(exc, digits)) from None
-    _require_valid(number)
+    """Parse international digits (no ``+``), requiring a number of possible length."""
+    number = _parse("+" + digits, None)
+    _require_possible(number)
     return number
 
 
@@ -226,29 +224,47 @@ def _with_region(digits: str, region: str) -> PhoneNumber:
     """Read bare digits with a default region (see the module docstring for the rule)."""
     import phonenumbers
 
-    try:
-        national = phonenumbers.parse(digits, region)
-    except phonenumbers.NumberParseException as exc:
-        raise _InvalidNumber(_parse_failure(exc, digits)) from None
+    national = _parse(digits, region)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     trunk_prefix = metadata.national_prefix if metadata else None
     if trunk_prefix and digits.startswith(trunk_prefix):
-        _require_valid(national, f"as a national number of {region}")
+        _require_possible(national, f"as a national number of {region}")
         return national
-    try:
-        international: PhoneNumber | None = _international(digits)
-    except _InvalidNumber:
-        international = None
-    national_valid = phonenumbers.is_valid_number(national)
-    if international is not None and national_valid and _plus(national) != _plus(international):
+    readings = [national]
+    with contextlib.suppress(_InvalidNumber):
+        readings.append(_parse("+" + digits, None))
+    best = max(_rank(number) for number in readings)
+    if best == 0:
+        _require_possible(national, f"as a national number of {region} nor as international digits")
+    winners = {_plus(number): number for number in readings if _rank(number) == best}
+    if len(winners) > 1:
+        national_e164, international_e164 = winners
         raise _InvalidNumber(
-            f"ambiguous: it reads as {_plus(national)} (national number of {region}) and as "
-            f"{_plus(international)} (international digits); write it with '+' and its country code"
+            f"ambiguous: it reads as {national_e164} (national number of {region}) and as "
+            f"{international_e164} (international digits); write it with '+' and its country code"
         )
-    if international is not None:
-        return international
-    _require_valid(national, f"as a national number of {region} nor as international digits")
-    return national
+    return next(iter(winners.values()))
+
+
+def _parse(text: str, region: str | None) -> PhoneNumber:
+    """Parse with phonenumbers, turning its exception into _InvalidNumber."""
+    import phonenumbers
+
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise _InvalidNumber(_parse_failure(exc, text.lstrip("+"))) from None
+
+
+def _rank(number: PhoneNumber) -> int:
+    """Return 2 for a valid number, 1 for a number of possible length only, 0 otherwise."""
+    import phonenumbers
+
+    if phonenumbers.is_valid_number(number):
+        return 2
+    return int(
+        phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE
+    )
 
 
 def _parse_failure(exc: Exception, digits: str) -> str:
@@ -257,29 +273,26 @@ def _parse_failure(exc: Exception, digits: str) -> str:
 
     error_type = getattr(exc, "error_type", None)
     if error_type == phonenumbers.NumberParseException.TOO_LONG:
-        return "not a valid phone number: wrong length (too long; separate several numbers with commas)"
+        return f"not a valid phone number: wrong length (too long; {_SEVERAL_HINT})"
     if error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
         return f"+{digits[:3]}... does not start with a known country code"
     return "not a valid phone number: wrong length (too short)"
 
 
-def _require_valid(number: PhoneNumber, context: str = "") -> None:
-    """Raise _InvalidNumber with the most precise reason unless ``number`` is valid."""
+def _require_possible(number: PhoneNumber, context: str = "") -> None:
+    """Raise _InvalidNumber saying what is wrong unless ``number`` is valid or of possible length."""
     import phonenumbers
 
-    if phonenumbers.is_valid_number(number):
+    if _rank(number):
         return
+    details = {
+        phonenumbers.ValidationResult.TOO_SHORT: "wrong length (too short)",
+        phonenumbers.ValidationResult.TOO_LONG: f"wrong length (too long; {_SEVERAL_HINT})",
+        phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+        phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "a local number: add the area code",
+    }
+    detail = details.get(phonenumbers.is_possible_number_with_reason(number), "wrong length")
     where = f" {context}" if context else ""
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    ValidationResult = phonenumbers.ValidationResult
-    if reason in (ValidationResult.TOO_SHORT, ValidationResult.INVALID_LENGTH):
-        detail = "wrong length (too short)" if reason == ValidationResult.TOO_SHORT else "wrong length"
-    elif reason == ValidationResult.TOO_LONG:
-        detail = "wrong length (too long; separate several numbers with commas)"
-    elif reason == ValidationResult.INVALID_COUNTRY_CODE:
-        detail = "unknown country code"
-    else:
-        detail = "no such number range"
     raise _InvalidNumber(f"not a valid phone number{where}: {detail}")
 
 

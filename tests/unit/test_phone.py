@@ -32,6 +32,10 @@ from airflow_provider_textiopro.phone import NormalizedRecipients, normalize_pho
         ("1 202 555 0123", "US", "12025550123"),
         ("+1 202 555 0123", "NL", "12025550123"),
         ("8 916 123-45-67", "RU", "79161234567"),
+        # Possible but not valid (a range reserved for fiction): accepted, as the server does.
+        ("+44 7700 900123", None, "447700900123"),
+        ("447700900123", "NL", "447700900123"),
+        ("07700 900123", "GB", "447700900123"),
     ],
 )
 def test_normalize_phone(number, region, expected):
@@ -42,15 +46,17 @@ def test_normalize_phone(number, region, expected):
     ("number", "region", "message"),
     [
         ("0612345678", None, "national number without country code: set default_region in the connection"),
-        ("612345678", None, "if it is a national number, set default_region"),
+        ("12345", None, "too short); if it is a national number, set default_region"),
         ("123", None, "wrong length (too short)"),
         ("+3161234567890123456", None, "too long; separate several numbers with commas"),
         ("31612345678 447911123456", None, "separate several numbers with commas"),
         ("+999123456", None, "+999... does not start with a known country code"),
-        ("+31 6 1234", None, "not a valid phone number: no such number range"),
+        ("+31 6 12", None, "not a valid phone number: wrong length (too short)"),
+        ("+1 555 0100", None, "a local number: add the area code"),
         ("1-800-FLOWERS", "US", "only digits, spaces, '( ) - .' and a leading '+' are allowed"),
         ("", None, "empty value"),
-        ("06 1234 567", "NL", "not a valid phone number as a national number of NL"),
+        ("06 12", "NL", "not a valid phone number as a national number of NL"),
+        ("612", "NL", "as a national number of NL nor as international digits: wrong length (too short)"),
         ("0123", "NL", "as a national number of NL: wrong length (too short)"),
         ("0000000000", "NL", "+000... does not start with a known country code"),
         (
