@@ -52,10 +52,10 @@ run_step() {
         detail="$PYTEST_DETAIL"
     fi
     if ((rc == 0)); then
-        SUMMARY+=("$(printf 'PASS  %-34s %4ss  %s' "$name" $((SECONDS - start)) "$detail")")
+        SUMMARY+=("$(printf 'PASS  %-40s %4ss  %s' "$name" $((SECONDS - start)) "$detail")")
     else
         FAILED=$((FAILED + 1))
-        SUMMARY+=("$(printf 'FAIL  %-34s %4ss  %s (exit %s, log: %s)' "$name" $((SECONDS - start)) \
+        SUMMARY+=("$(printf 'FAIL  %-40s %4ss  %s (exit %s, log: %s)' "$name" $((SECONDS - start)) \
             "$detail" "$rc" "${log#"$REPO_ROOT"/}")")
     fi
     STEP_RC=$rc
