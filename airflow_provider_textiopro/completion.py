@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from airflow_provider_textiopro.errors import (
     TextioProInputError,
@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SUCCESS = "success"
-FAILURE = "failure"
-PENDING = "pending"
+SUCCESS: Final = "success"
+FAILURE: Final = "failure"
+PENDING: Final = "pending"
 
 _LISTED = 10
 

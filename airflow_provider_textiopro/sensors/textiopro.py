@@ -1,0 +1,276 @@
+"""Sensors that wait for TextioPro messages or a campaign to finish.
+
+Both work in ``poke``, ``reschedule`` and deferrable mode, and fail as soon as the
+messages or the campaign end in failure instead of waiting for the timeout.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow_provider_textiopro.compat import AirflowSensorTimeout, BaseSensorOperator, PokeReturnValue, conf
+from airflow_provider_textiopro.completion import (
+    FAILURE,
+    SUCCESS,
+    Completion,
+    check_campaign,
+    check_messages,
+    check_success_ratio,
+    is_transient,
+)
+from airflow_provider_textiopro.errors import TextioProDeliveryError, TextioProError, TextioProInputError
+from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from airflow_provider_textiopro.links import (
+    CAMPAIGN_URL_XCOM_KEY,
+    MESSAGE_URL_XCOM_KEY,
+    TextioProCampaignLink,
+    TextioProMessageLink,
+)
+from airflow_provider_textiopro.triggers.textiopro import (
+    TIMEOUT,
+    TextioProCampaignTrigger,
+    TextioProMessageTrigger,
+)
+
+if TYPE_CHECKING:
+    from airflow_provider_textiopro.compat import BaseTrigger, Context
+    from airflow_provider_textiopro.models import Message
+
+
+def parse_message_uids(value: Any) -> list[str]:
+    """Return the message uids in ``value``, in order and without duplicates.
+
+    ``value`` may be a uid, comma-separated uids, a list of uids, the send operator's
+    XCom result (a dict with ``"uids"``), a list of those (from mapped tasks), or any of
+    these rendered to text by a Jinja template.
+
+    :raises TextioProInputError: nothing to wait for, or a value of another shape.
+    """
+    uids: list[str] = []
+    _collect(value, uids)
+    if not uids:
+        raise TextioProInputError(
+            f"There are no message uids to wait for in {value!r}. A scheduled send returns no uids, "
+            "and a send that TextioPro refused for every recipient neither."
+        )
+    return uids
+
+
+def _collect(value: Any, uids: list[str]) -> None:
+    if value is None:
+        return
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("{", "[")):
+            _collect(_literal(text), uids)
+            return
+        for part in text.split(","):
+            if part.strip() and part.strip() not in uids:
+                uids.append(part.strip())
+        return
+    if isinstance(value, Mapping):
+        if "uids" not in value:
+            raise TextioProInputError(
+                f"Expected the send operator's result (a dict with 'uids'), got keys {sorted(value)}."
+            )
+        _collect(value["uids"], uids)
+        return
+    if isinstance(value, Iterable):
+        for item in value:
+            _collect(item, uids)
+        return
+    raise TextioProInputError(
+        f"Message uids must be text, a list or a send result, not {type(value).__name__}."
+    )
+
+
+def _literal(text: str) -> Any:
+    """Read JSON or a Python literal (a dict or list rendered by a Jinja template)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise TextioProInputError(f"Could not read message uids from {text[:200]!r}.") from None
+
+
+class _TextioProWaitSensor(BaseSensorOperator):
+    """Wait for TextioPro objects to be final: poke with the hook, or defer to a read-only trigger.
+
+    :param textiopro_conn_id: the TextioPro connection.
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    """
+
+    url_kind: ClassVar[str]
+    url_xcom_key: ClassVar[str]
+    payload_key: ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        textiopro_conn_id: str = TextioProHook.default_conn_name,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.textiopro_conn_id = textiopro_conn_id
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> TextioProHook:
+        """The TextioPro hook of ``textiopro_conn_id``."""
+        return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+
+    def _first_uid(self) -> str:
+        raise NotImplementedError
+
+    def _check(self) -> tuple[Completion, Any]:
+        raise NotImplementedError
+
+    def _trigger(self, end_time: float) -> BaseTrigger:
+        raise NotImplementedError
+
+    def execute(self, context: Context) -> Any:
+        """Publish the dashboard URL, then poke (``poke``/``reschedule``) or defer."""
+        url = self.hook.dashboard_url(self.url_kind, self._first_uid())
+        context["ti"].xcom_push(key=self.url_xcom_key, value=url)
+        if not self.deferrable:
+            return super().execute(context)
+        self.defer(
+            trigger=self._trigger(time.time() + self.timeout),
+            method_name="execute_complete",
+            timeout=self.execution_timeout,
+        )
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        """Return the final objects (pushed to XCom) on success, False while waiting; raise on failure."""
+        try:
+            completion, value = self._check()
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            self.log.warning("Reading from TextioPro failed; trying again at the next poke: %s", error)
+            return False
+        self.log.info("%s", completion.message)
+        if completion.state == SUCCESS:
+            return PokeReturnValue(is_done=True, xcom_value=value)
+        if completion.state == FAILURE:
+            raise TextioProDeliveryError(completion.message)
+        return False
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
+        """Resume after the trigger: return the final objects, or raise for its failure, timeout or error."""
+        status, message = event.get("status"), str(event.get("message"))
+        if status == SUCCESS:
+            self.log.info("%s", message)
+            return event.get(self.payload_key)
+        if status == FAILURE:
+            raise TextioProDeliveryError(message)
+        if status == TIMEOUT:
+            raise AirflowSensorTimeout(f"Sensor has timed out: {message}")
+        raise TextioProError(f"Could not read from TextioPro while waiting: {message}")
+
+
+class TextioProMessageSensor(_TextioProWaitSensor):
+    """Wait until messages are final; succeed when enough were delivered.
+
+    Returns (and pushes to XCom) the final messages as dicts. Fails as soon as every
+    message is final and fewer than ``min_success_ratio`` of them were delivered,
+    naming each recipient that was not delivered and its status.
+
+    :param message_uids: the uids to wait for (templated): a uid, comma-separated uids,
+        a list, the send operator's result (a dict with ``"uids"``) or a list of those.
+    :param min_success_ratio: share of the messages that must be delivered, from 0 to 1.
+    :param unknown_is_failure: a status TextioPro does not document is a final failure
+        (True, the default) or not final yet (False).
+    :param textiopro_conn_id: the TextioPro connection.
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    """
+
+    template_fields: Sequence[str] = ("message_uids",)
+    operator_extra_links = (TextioProMessageLink(),)
+    url_kind = "message"
+    url_xcom_key = MESSAGE_URL_XCOM_KEY
+    payload_key = TextioProMessageTrigger.payload_key
+
+    def __init__(
+        self,
+        *,
+        message_uids: Any,
+        min_success_ratio: float = 1.0,
+        unknown_is_failure: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.message_uids = message_uids
+        self.min_success_ratio = check_success_ratio(min_success_ratio)
+        self.unknown_is_failure = unknown_is_failure
+        self._final: dict[str, Message] = {}
+
+    def _first_uid(self) -> str:
+        return parse_message_uids(self.message_uids)[0]
+
+    def _check(self) -> tuple[Completion, list[dict[str, Any]]]:
+        return check_messages(
+            self.hook,
+            parse_message_uids(self.message_uids),
+            min_success_ratio=self.min_success_ratio,
+            unknown_is_failure=self.unknown_is_failure,
+            final=self._final,
+        )
+
+    def _trigger(self, end_time: float) -> TextioProMessageTrigger:
+        return TextioProMessageTrigger(
+            message_uids=parse_message_uids(self.message_uids),
+            conn_id=self.textiopro_conn_id,
+            poll_interval=self.poke_interval,
+            end_time=end_time,
+            min_success_ratio=self.min_success_ratio,
+            unknown_is_failure=self.unknown_is_failure,
+        )
+
+
+class TextioProCampaignSensor(_TextioProWaitSensor):
+    """Wait until a campaign is final; succeed on ``delivered``/``done``.
+
+    Returns (and pushes to XCom) the campaign as a dict. Fails as soon as the campaign
+    ends ``failed``, ``error`` or ``cancelled``, with its counts in the message.
+
+    :param campaign_uid: the campaign to wait for (templated).
+    :param textiopro_conn_id: the TextioPro connection.
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    """
+
+    template_fields: Sequence[str] = ("campaign_uid",)
+    operator_extra_links = (TextioProCampaignLink(),)
+    url_kind = "campaign"
+    url_xcom_key = CAMPAIGN_URL_XCOM_KEY
+    payload_key = TextioProCampaignTrigger.payload_key
+
+    def __init__(self, *, campaign_uid: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.campaign_uid = campaign_uid
+
+    def _first_uid(self) -> str:
+        uid = str(self.campaign_uid or "").strip()
+        if not uid:
+            raise TextioProInputError("campaign_uid is empty: give the uid of the campaign to wait for.")
+        return uid
+
+    def _check(self) -> tuple[Completion, dict[str, Any]]:
+        return check_campaign(self.hook, self._first_uid())
+
+    def _trigger(self, end_time: float) -> TextioProCampaignTrigger:
+        return TextioProCampaignTrigger(
+            campaign_uid=self._first_uid(),
+            conn_id=self.textiopro_conn_id,
+            poll_interval=self.poke_interval,
+            end_time=end_time,
+        )
