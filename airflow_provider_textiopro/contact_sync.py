@@ -74,6 +74,16 @@ class BatchPlan:
     invalid: list[InvalidRow]
 
 
+def validate_full_sync(value: Any) -> FullSync | None:
+    """Return ``value`` when it is None, ``"unsubscribe"`` or ``"delete"``.
+
+    :raises TextioProInputError: any other value.
+    """
+    if value is not None and value not in FULL_SYNC_MODES:
+        raise TextioProInputError(f"full_sync must be None, 'unsubscribe' or 'delete', not {value!r}.")
+    return value
+
+
 def _value(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
@@ -95,15 +105,11 @@ class ContactSync:
         normalize: Callable[[str], str],
         full_sync: FullSync | None = None,
     ) -> None:
-        if full_sync is not None and full_sync not in FULL_SYNC_MODES:
-            raise TextioProInputError(
-                f"full_sync must be None, 'unsubscribe' or 'delete', not {full_sync!r}."
-            )
+        self.full_sync = validate_full_sync(full_sync)
         self._existing: dict[str, Contact] = {}
         for contact in existing:
             self._existing.setdefault(contact.phone, contact)
         self._normalize = normalize
-        self.full_sync = full_sync
         self._seen: dict[str, int] = {}
         self.rows = 0
 

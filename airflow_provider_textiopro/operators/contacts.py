@@ -1,0 +1,334 @@
+"""Create contact groups and keep their contacts in step with input records."""
+
+from __future__ import annotations
+
+import json
+import threading
+from abc import abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from functools import cached_property, partial
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_textiopro.assets import default_outlets, emit_asset_event, group_asset
+from airflow_provider_textiopro.compat import BaseOperator
+from airflow_provider_textiopro.contact_sync import ContactSync, ContactWrite, FullSync, validate_full_sync
+from airflow_provider_textiopro.errors import TextioProAuthError, TextioProError, TextioProInputError
+from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+
+if TYPE_CHECKING:
+    from airflow_provider_textiopro.compat import Context
+
+IF_EXISTS_MODES = ("reuse", "fail")
+RECORDS_BATCH_SIZE = 1000
+MAX_REPORTED_INVALID_ROWS = 100
+PROGRESS_EVERY = 100
+
+
+class TextioProCreateGroupOperator(BaseOperator):
+    """Create a contact group, or reuse the one with the same name: safe to re-run.
+
+    Returns the group uid.
+
+    :param name: the group name, unique per account (templated).
+    :param if_exists: ``"reuse"`` (default) returns the existing group's uid;
+        ``"fail"`` fails, naming the existing group's uid.
+    :param textiopro_conn_id: the TextioPro connection.
+    """
+
+    template_fields: Sequence[str] = ("name",)
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        if_exists: str = "reuse",
+        textiopro_conn_id: str = TextioProHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if if_exists not in IF_EXISTS_MODES:
+            raise TextioProInputError(f"if_exists must be 'reuse' or 'fail', not {if_exists!r}.")
+        self.name = name
+        self.if_exists = if_exists
+        self.textiopro_conn_id = textiopro_conn_id
+
+    def execute(self, context: Context) -> str:
+        """Return the uid of the group named ``name``, creating it when there is none."""
+        name = str(self.name or "").strip()
+        if not name:
+            raise TextioProInputError("The group name is empty: give the name of the group to create.")
+        hook = TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+        existing = hook.find_group_by_name(name)
+        if existing is None:
+            try:
+                group = hook.create_group(name)
+            except TextioProAuthError:
+                raise
+            except TextioProError:
+                existing = hook.find_group_by_name(name)
+                if existing is None:
+                    raise
+                self.log.info("Group %r was created meanwhile by someone else.", name)
+            else:
+                self.log.info("Created group %r: %s.", name, group.uid)
+                return group.uid
+        if self.if_exists == "fail":
+            raise TextioProInputError(
+                f"Group {name!r} already exists (uid {existing.uid}): use if_exists='reuse' to use it, "
+                "or choose another name."
+            )
+        self.log.info("Group %r already exists: reusing %s.", name, existing.uid)
+        return existing.uid
+
+
+def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _ContactWriter:
+    """Run planned contact writes with bounded concurrency, one hook per worker thread.
+
+    Failed writes are collected in :attr:`errors`. An auth error stops the
+    sync: writes not started yet are skipped, and the error is raised.
+    """
+
+    def __init__(
+        self, hook_factory: Callable[[], TextioProHook], group_uid: str, max_workers: int, log: Any
+    ) -> None:
+        self._hook_factory = hook_factory
+        self._group_uid = group_uid
+        self._log = log
+        self._local = threading.local()
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="textiopro-contacts")
+        self.done: Counter[str] = Counter()
+        self.errors: list[tuple[ContactWrite, str]] = []
+
+    def __enter__(self) -> _ContactWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def total(self) -> int:
+        """Writes done so far."""
+        return sum(self.done.values())
+
+    def _hook(self) -> TextioProHook:
+        hook = getattr(self._local, "hook", None)
+        if hook is None:
+            hook = self._local.hook = self._hook_factory()
+        return hook
+
+    def _write(self, write: ContactWrite) -> bool:
+        """Make one write in a worker thread; return False when skipped after an auth error."""
+        if self._stop.is_set():
+            return False
+        hook, group, phone = self._hook(), self._group_uid, f"+{write.phone}"
+        try:
+            if write.action == "create":
+                hook.create_contact(group, phone, **write.fields)
+            elif write.action == "update":
+                hook.update_contact(group, str(write.uid), phone, **write.fields)
+            elif write.action == "unsubscribe":
+                hook.update_contact(group, str(write.uid), phone, status="unsubscribe")
+            else:
+                hook.delete_contact(group, str(write.uid))
+        except TextioProAuthError:
+            self._stop.set()
+            raise
+        return True
+
+    def run(self, writes: Sequence[ContactWrite]) -> None:
+        """Execute ``writes``; return when each is done or failed."""
+        futures = {self._pool.submit(self._write, write): write for write in writes}
+        for future in as_completed(futures):
+            write, error = futures[future], future.exception()
+            if isinstance(error, TextioProAuthError):
+                self._log.error("Stopping the sync after %s writes: %s", self.total, error)
+                raise error
+            if error is not None:
+                self.errors.append((write, f"{type(error).__name__}: {error}"))
+                self._log.warning("Could not %s contact %s: %s", write.action, write.phone, error)
+            elif future.result():
+                self.done[write.action] += 1
+                if self.total % PROGRESS_EVERY == 0:
+                    self._log.info("%s contact writes done (%s).", self.total, dict(self.done))
+
+
+class BaseTextioProContactSyncOperator(BaseOperator):
+    """Upsert batches of records into a contact group; subclasses say where the records come from.
+
+    The group's contacts are read once (all pages). Then only new contacts are
+    created and only changed ones updated (see :mod:`airflow_provider_textiopro.contact_sync`
+    for the rules): a second run with the same input writes nothing. Failed
+    writes do not stop the others (except an auth error); the task fails at the
+    end with a summary. Invalid rows are reported; the task fails when their
+    share of all rows exceeds ``max_invalid_ratio`` (the valid rows are written
+    anyway, the removals are not made). On success an asset event is recorded
+    for ``textiopro://group/<uid>`` (through the ``textiopro-groups`` alias
+    outlet) with the counts as its extra.
+
+    Returns ``{"group_uid", "rows", "created", "updated", "unchanged", "removed",
+    "invalid", "invalid_rows"}``, ``invalid_rows`` holding the first 100
+    ``{"row", "reason"}`` (rows numbered from 0 in input order).
+
+    :param group_uid: the contact group (templated).
+    :param full_sync: None (default) leaves contacts missing from the input alone;
+        ``"unsubscribe"`` unsubscribes them; ``"delete"`` deletes them. Refused when
+        the input has no valid row, so an empty input never empties a group.
+    :param max_invalid_ratio: the share of invalid rows (no or bad ``PHONE``, or a
+        ``PHONE`` already given by an earlier row) that fails the task when
+        exceeded, 0 to 1 (default 0.1).
+    :param max_workers: how many writes run at once (default 4).
+    :param textiopro_conn_id: the TextioPro connection; its ``default_region``
+        reads national numbers.
+    """
+
+    template_fields: Sequence[str] = ("group_uid",)
+
+    def __init__(
+        self,
+        *,
+        group_uid: str,
+        full_sync: FullSync | None = None,
+        max_invalid_ratio: float = 0.1,
+        max_workers: int = 4,
+        textiopro_conn_id: str = TextioProHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        kwargs["outlets"] = default_outlets("group", kwargs.get("outlets"))
+        super().__init__(**kwargs)
+        if not 0 <= max_invalid_ratio <= 1:
+            raise TextioProInputError(f"max_invalid_ratio must be from 0 to 1, got {max_invalid_ratio!r}.")
+        if max_workers < 1:
+            raise TextioProInputError(f"max_workers must be at least 1, got {max_workers!r}.")
+        self.group_uid = group_uid
+        self.full_sync = validate_full_sync(full_sync)
+        self.max_invalid_ratio = max_invalid_ratio
+        self.max_workers = max_workers
+        self.textiopro_conn_id = textiopro_conn_id
+
+    @cached_property
+    def hook(self) -> TextioProHook:
+        """The TextioPro hook of ``textiopro_conn_id`` (for reads; writers have their own)."""
+        return self._new_hook()
+
+    def _new_hook(self) -> TextioProHook:
+        return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+
+    @abstractmethod
+    def iter_batches(self, context: Context) -> Iterator[Iterable[Mapping[str, Any]]]:
+        """Yield the input records, batch by batch."""
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Sync the group with the records of :meth:`iter_batches` and return the counts."""
+        from airflow_provider_textiopro.phone import normalize_phone
+
+        group_uid = str(self.group_uid or "").strip()
+        if not group_uid:
+            raise TextioProInputError("group_uid is empty: give the uid of the contact group to sync.")
+        existing = list(self.hook.list_contacts(group_uid))
+        self.log.info("Group %s has %s contacts.", group_uid, len(existing))
+        sync = ContactSync(
+            existing,
+            normalize=partial(normalize_phone, default_region=self.hook.default_region),
+            full_sync=self.full_sync,
+        )
+        unchanged = 0
+        invalid_rows: list[dict[str, Any]] = []
+        with _ContactWriter(self._new_hook, group_uid, self.max_workers, self.log) as writer:
+            for records in self.iter_batches(context):
+                plan = sync.plan_batch(records)
+                unchanged += plan.unchanged
+                for invalid in plan.invalid[: MAX_REPORTED_INVALID_ROWS - len(invalid_rows)]:
+                    invalid_rows.append(invalid.to_dict())
+                    self.log.warning("Row %s skipped: %s", invalid.row, invalid.reason)
+                writer.run(plan.writes)
+                self.log.info(
+                    "%s rows read: %s writes done, %s unchanged, %s invalid.",
+                    sync.rows,
+                    writer.total,
+                    unchanged,
+                    sync.rows - sync.valid_rows,
+                )
+            problems = self._check_input(sync)
+            if not problems:
+                writer.run(sync.plan_removals())
+        counts = {
+            "group_uid": group_uid,
+            "rows": sync.rows,
+            "created": writer.done["create"],
+            "updated": writer.done["update"],
+            "unchanged": unchanged,
+            "removed": writer.done["unsubscribe"] + writer.done["delete"],
+            "invalid": sync.rows - sync.valid_rows,
+        }
+        self.log.info("Sync of group %s: %s", group_uid, counts)
+        problems += [f"{w.action} {w.phone}: {reason}" for w, reason in writer.errors[:20]]
+        if problems:
+            failed = f"; {len(writer.errors)} writes failed" if writer.errors else ""
+            details = " | ".join(problems)
+            raise TextioProError(f"Sync of group {group_uid} incomplete ({counts}{failed}): {details}")
+        emit_asset_event(context, group_asset(group_uid), counts)
+        return {**counts, "invalid_rows": invalid_rows}
+
+    def _check_input(self, sync: ContactSync) -> list[str]:
+        """Return why the input is not good enough for removals (empty when it is)."""
+        invalid = sync.rows - sync.valid_rows
+        if sync.rows and invalid / sync.rows > self.max_invalid_ratio:
+            return [
+                f"{invalid} of {sync.rows} rows are invalid, more than max_invalid_ratio="
+                f"{self.max_invalid_ratio}; no contact was removed (see the task log for each row)"
+            ]
+        if self.full_sync and not sync.valid_rows and sync.existing_count:
+            return [
+                f"full_sync={self.full_sync!r} with no valid input row would remove all "
+                f"{sync.existing_count} contacts: refused (delete the group to empty it)"
+            ]
+        return []
+
+
+class TextioProUpsertContactsOperator(BaseTextioProContactSyncOperator):
+    """Upsert records into a contact group, keyed by normalised ``PHONE``.
+
+    Record keys are field tags (``PHONE``, ``FIRST_NAME``, ``LAST_NAME``, custom
+    tags; case does not matter). Everything else is as in
+    :class:`BaseTextioProContactSyncOperator`.
+
+    :param records: a list of dicts (e.g. another task's XCom), any iterable of
+        dicts, or a JSON array as a string (templated).
+    """
+
+    template_fields: Sequence[str] = (*BaseTextioProContactSyncOperator.template_fields, "records")
+
+    def __init__(self, *, records: Iterable[Mapping[str, Any]] | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.records = records
+
+    def iter_batches(self, context: Context) -> Iterator[Iterable[Mapping[str, Any]]]:
+        """Yield the records in batches of 1000."""
+        records = self.records
+        if isinstance(records, str):
+            try:
+                records = json.loads(records)
+            except ValueError as err:
+                raise TextioProInputError(f"records is a string but not a JSON array: {err}.") from None
+        if records is None or isinstance(records, Mapping):
+            raise TextioProInputError(
+                f"records must be a list (or iterable) of dicts, not {type(records).__name__}."
+            )
+        yield from _batches(records, RECORDS_BATCH_SIZE)
+
+
+__all__ = [
+    "BaseTextioProContactSyncOperator",
+    "TextioProCreateGroupOperator",
+    "TextioProUpsertContactsOperator",
+]
