@@ -67,7 +67,8 @@ ensure_venv() {
         "${UV[@]}" venv --quiet --python "$PYTHON" "$venv"
     fi
     info "installing ${requirements[*]} and -e .[${PACKAGE_EXTRAS[$line]}] into $venv"
-    VIRTUAL_ENV="$venv" "${UV[@]}" pip install --quiet "${requirements[@]}" -e "$editable"
+    # --python, not VIRTUAL_ENV: `python -m uv pip` would install into the interpreter running uv.
+    "${UV[@]}" pip install --quiet --python "$venv/bin/python" "${requirements[@]}" -e "$editable"
     printf '%s\n' "$wanted" >"$stamp"
 }
 
