@@ -69,6 +69,7 @@ ensure_venv() {
     info "installing ${requirements[*]} and -e .[${PACKAGE_EXTRAS[$line]}] into $venv"
     # --python, not VIRTUAL_ENV: `python -m uv pip` would install into the interpreter running uv.
     "${UV[@]}" pip install --quiet --python "$venv/bin/python" "${requirements[@]}" -e "$editable"
+    [[ -x $venv/bin/airflow ]] || die "the install did not put airflow into $venv"
     printf '%s\n' "$wanted" >"$stamp"
 }
 
