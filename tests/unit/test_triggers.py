@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import time
 from unittest import mock
 
@@ -43,13 +42,6 @@ def hook():
         fake.hook_class = hook_class
         fake.sleep = sleep
         yield fake
-
-
-@pytest.fixture
-def logged(caplog, capsys):
-    """Return what was logged so far: Airflow 3 prints trigger logs, Airflow 2 logs them."""
-    caplog.set_level(logging.INFO)
-    return lambda: caplog.text + capsys.readouterr().out
 
 
 async def events_of(trigger) -> list[dict]:
