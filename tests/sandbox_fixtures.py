@@ -1,0 +1,61 @@
+"""Pytest fixtures that run the TextioPro sandbox in-process (loaded by tests/conftest.py).
+
+* ``sandbox`` (session): a running :class:`SandboxServer` on a free port with the token
+  :data:`SANDBOX_TOKEN` (and :data:`OTHER_TOKEN`, a second account), seed 1234, 0.3 s
+  delivery and campaign steps. Use ``.url``, ``.token``, ``.reset()``, ``.set_faults(...)``,
+  ``.advance(seconds)``, ``.requests``.
+* ``textiopro_conn`` (function): resets the sandbox, points ``AIRFLOW_CONN_TEXTIOPRO_DEFAULT``
+  at it in bearer style and returns ``"textiopro_default"``.
+* ``textiopro_conn_api_token`` (function): the same in ``api_token`` style.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
+
+SANDBOX_TOKEN = "1|sandbox-test-token"
+OTHER_TOKEN = "2|sandbox-other-token"
+CONN_ID = "textiopro_default"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """A sandbox server shared by the whole test session."""
+    with run_sandbox(
+        port=0,
+        tokens=(SANDBOX_TOKEN, OTHER_TOKEN),
+        seed=1234,
+        delivery_delay=0.3,
+        campaign_step_delay=0.3,
+        quiet=True,
+    ) as server:
+        yield server
+
+
+def _use_sandbox(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch, auth_style: str) -> str:
+    sandbox.reset()
+    connection = {
+        "conn_type": "textiopro",
+        "host": sandbox.url,
+        "password": sandbox.token,
+        "extra": {"auth_style": auth_style, "timeout": 10, "retry_wait_min": 0.01, "retry_wait_max": 0.1},
+    }
+    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps(connection))
+    return CONN_ID
+
+
+@pytest.fixture
+def textiopro_conn(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The default connection id, pointing at a freshly reset sandbox (bearer style)."""
+    return _use_sandbox(sandbox, monkeypatch, "bearer")
+
+
+@pytest.fixture
+def textiopro_conn_api_token(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The default connection id, pointing at a freshly reset sandbox (api_token style)."""
+    return _use_sandbox(sandbox, monkeypatch, "api_token")
