@@ -1,0 +1,1 @@
+"""Transfers: move data from other systems into TextioPro."""
