@@ -82,6 +82,8 @@ use_airflow_env() {
     export AIRFLOW_HOME="$REPO_ROOT/.airflow-home/airflow-$line"
     export AIRFLOW__CORE__LOAD_EXAMPLES=False
     export AIRFLOW__CORE__DAGS_FOLDER="$REPO_ROOT/example_dags"
+    # Airflow 3's behaviour; silences the deprecation warning Airflow 2.11 prints on every command.
+    export AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY=True
     mkdir -p "$AIRFLOW_HOME"
 }
 
