@@ -38,9 +38,9 @@ Where the reference is ambiguous, the sandbox chooses:
   ``Contacts``. Without ``Accept: application/json`` framework errors (bad bearer token,
   unknown uid or route, 405, rate limit, 5xx) come as HTML pages with 401/404/405/429/5xx.
 * Bad bearer token: HTTP 200 ``Unauthenticated.``; bad ``api_token``: HTTP 200 ``These
-  credentials do not match our records.``. Send validation errors are HTTP 200; the
-  100-recipient limit, balance, refused numbers and unknown campaign groups 403; group
-  and contact validation 422.
+  credentials do not match our records.``. Send and campaign validation errors are HTTP
+  200; the 100-recipient limit, the balance, invalid or refused numbers and unknown
+  campaign groups 403; group and contact validation (required, taken) 422.
 * Recipients: ``+ ( ) -`` and spaces stripped, duplicates dropped, 8-15 digits with an
   assigned country code. More than 100 entries (counted before dropping duplicates) is
   refused. ``schedule_time`` is ``Y-m-d H:i`` in UTC (the accounts' timezone); scheduled

@@ -109,9 +109,9 @@ class SandboxApp:
                 text = text.replace(form, "***")
         return text
 
-    def log(self, line: str) -> None:
-        """Write one redacted line to the request log stream (unless quiet)."""
-        if self.config.quiet:
+    def log(self, line: str, *, even_if_quiet: bool = False) -> None:
+        """Write redacted text to the log stream (unless quiet, for request lines)."""
+        if self.config.quiet and not even_if_quiet:
             return
         stream = self._log_stream or sys.stderr
         stream.write(f"[textiopro-sandbox] {self.redact(line)}\n")
@@ -156,7 +156,7 @@ class SandboxApp:
         except ApiError as error:
             return self._error(error, wants_json)
         except Exception:
-            self.log(traceback.format_exc().rstrip())
+            self.log(traceback.format_exc().rstrip(), even_if_quiet=True)
             return self._error(server_error(), wants_json)
 
     def _authenticate(self, style: str, headers: Mapping[str, str], params: Mapping[str, Any]) -> Account:

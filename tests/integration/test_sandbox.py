@@ -20,7 +20,7 @@ import pytest
 import requests
 from sandbox_fixtures import OTHER_TOKEN, SANDBOX_TOKEN
 
-from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
+from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox, views
 from airflow_provider_textiopro.sandbox.__main__ import main
 
 pytestmark = pytest.mark.integration
@@ -741,6 +741,18 @@ def test_slow_answers_time_out_the_client(sandbox: SandboxServer, bearer: Client
         )
     sandbox.clear_faults()
     assert bearer.data("GET", "me")
+
+
+def test_an_unexpected_error_is_a_500_logged_even_when_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "balance", broken)
+    stream = io.StringIO()
+    with run_sandbox(port=0, quiet=True, log_stream=stream) as sandbox:
+        answer = Client(sandbox.url, sandbox.token, "bearer").call("GET", "balance")
+    assert (answer.status_code, answer.json()["message"]) == (500, "Server Error")
+    assert "RuntimeError: boom" in stream.getvalue()
 
 
 def test_bad_fault_settings_are_refused(sandbox: SandboxServer) -> None:
