@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from airflow_provider_textiopro.sandbox.config import (
@@ -22,8 +22,15 @@ from airflow_provider_textiopro.sandbox.server import SandboxServer
 READY_LINE = "TextioPro sandbox listening on {url}"
 
 
+def _amount(value: str) -> Decimal:
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+
+
 def _balance(value: str) -> Decimal | None:
-    return None if value.strip().lower() == "unlimited" else Decimal(value)
+    return None if value.strip().lower() == "unlimited" else _amount(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,9 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="starting balance of each account, or 'unlimited' (default %(default)s)",
     )
     parser.add_argument(
-        "--cost-per-segment", type=Decimal, default=defaults.cost_per_segment, help="price of one SMS segment"
+        "--cost-per-segment",
+        type=_amount,
+        default=defaults.cost_per_segment,
+        metavar="AMOUNT",
+        help="price of one SMS segment (default %(default)s)",
     )
-    parser.add_argument("--currency", default=defaults.currency, help="balance currency symbol")
+    parser.add_argument(
+        "--currency", default=defaults.currency, help="balance currency symbol (default %(default)s)"
+    )
     parser.add_argument(
         "--legacy",
         action="store_true",

@@ -890,11 +890,19 @@ def test_cli_starts_serves_and_stops_cleanly() -> None:
     assert "cli-secret" not in stderr
 
 
-def test_cli_refuses_bad_options(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["--failure-rate", "2"], "failure_rate must be between 0 and 1"),
+        (["--balance", "lots"], "not a number: 'lots'"),
+        (["--rate-limit-style", "418"], "invalid choice: '418'"),
+    ],
+)
+def test_cli_refuses_bad_options(capsys: pytest.CaptureFixture[str], argv: list[str], complaint: str) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["--failure-rate", "2"])
+        main(argv)
     assert exited.value.code == 2
-    assert "failure_rate must be between 0 and 1" in capsys.readouterr().err
+    assert complaint in capsys.readouterr().err
 
 
 def test_importing_the_sandbox_does_not_import_airflow() -> None:
