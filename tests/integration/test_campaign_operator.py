@@ -1,0 +1,115 @@
+"""The campaign operator against the sandbox over a real socket."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from airflow.providers.common.compat.sdk import TaskDeferred
+from contact_helpers import emitted_assets, task_context
+
+from airflow_provider_textiopro.errors import TextioProInputError
+from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY
+from airflow_provider_textiopro.operators.campaigns import (
+    CAMPAIGN_UID_XCOM_KEY,
+    TextioProSendCampaignOperator,
+)
+
+pytestmark = pytest.mark.integration
+
+
+class StateStore:
+    """Airflow 3.3's task state store: what one task instance keeps across its tries."""
+
+    def __init__(self):
+        self.values = {}
+
+    def get(self, key, default=None):
+        return self.values.get(key, default)
+
+    def set(self, key, value, **kwargs):
+        self.values[key] = value
+
+
+@pytest.fixture
+def group_uid(textiopro_conn):
+    hook = TextioProHook(textiopro_conn)
+    group = hook.create_group("Spring")
+    for i in range(3):
+        hook.create_contact(group.uid, f"3161234{i:04d}", FIRST_NAME=f"C{i}")
+    return group.uid
+
+
+def campaign_posts(sandbox):
+    return [r for r in sandbox.requests if r.method == "POST" and r.path.endswith("/sms/campaign")]
+
+
+def op(group_uid, **kwargs):
+    return TextioProSendCampaignOperator(
+        task_id="campaign", contact_list_ids=group_uid, message="Spring sale!", sender_id="Shop", **kwargs
+    )
+
+
+def pushed(context):
+    return {c.kwargs["key"]: c.kwargs["value"] for c in context["ti"].xcom_push.call_args_list}
+
+
+def test_send_and_wait_until_done(textiopro_conn, sandbox, group_uid):
+    task = op(group_uid, wait_for_completion=True, poll_interval=0.2, timeout=60)
+    context = task_context(task, task_state_store=StateStore())
+    uid = task.execute(context)
+    campaign = TextioProHook(textiopro_conn).get_campaign(uid)
+    assert campaign.status.value == "done"
+    assert campaign.stats.total == 3
+    assert pushed(context) == {
+        CAMPAIGN_UID_XCOM_KEY: uid,
+        CAMPAIGN_URL_XCOM_KEY: f"{sandbox.url}/campaigns/{uid}/overview",
+    }
+    [(uri, extra)] = emitted_assets(context)
+    assert uri == f"textiopro://campaign/{uid}"
+    assert extra["status"] == "done"
+    assert sum(extra["stats"].values()) == 3
+
+
+def test_send_without_waiting_returns_at_once(textiopro_conn, sandbox, group_uid):
+    task = op(group_uid)
+    uid = task.execute(task_context(task))
+    assert TextioProHook(textiopro_conn).get_campaign(uid).status.value in ("queued", "processing", "done")
+    assert len(campaign_posts(sandbox)) == 1
+
+
+def test_a_retry_does_not_send_again(textiopro_conn, sandbox, group_uid):
+    store = StateStore()
+    task = op(group_uid)
+    first = task.execute(task_context(task, task_state_store=store))
+    retry = op(group_uid, wait_for_completion=True, poll_interval=0.2, timeout=60)
+    context = task_context(retry, task_state_store=store)
+    context["ti"].try_number = 2
+    again = retry.execute(context)
+    assert again == first
+    assert len(campaign_posts(sandbox)) == 1
+
+
+def test_bad_input_sends_no_request(textiopro_conn, sandbox):
+    with pytest.raises(TextioProInputError, match="not a contact group uid"):
+        op("Spring").execute(task_context(None))
+    assert sandbox.requests == []
+
+
+def test_deferred_wait_resumes_with_the_trigger_event(textiopro_conn, sandbox, group_uid):
+    task = op(group_uid, wait_for_completion=True, deferrable=True, poll_interval=0.2, timeout=60)
+    context = task_context(task)
+    with pytest.raises(TaskDeferred) as deferred:
+        task.execute(context)
+
+    async def first_event():
+        async for event in deferred.value.trigger.run():
+            return event.payload
+
+    payload = asyncio.run(first_event())
+    assert payload["status"] == "success"
+    uid = task.execute_complete(context, payload)
+    assert uid == payload["campaign"]["uid"]
+    assert emitted_assets(context)[0][0] == f"textiopro://campaign/{uid}"
+    assert len(campaign_posts(sandbox)) == 1

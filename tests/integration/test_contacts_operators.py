@@ -1,0 +1,127 @@
+"""The group and contact operators against the sandbox over a real socket."""
+
+from __future__ import annotations
+
+import pytest
+from contact_helpers import contact_writes, emitted_assets, set_default_region, task_context
+
+from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
+from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from airflow_provider_textiopro.operators.contacts import (
+    TextioProCreateGroupOperator,
+    TextioProUpsertContactsOperator,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def mobile(i: int) -> str:
+    return f"3161234{i:04d}"
+
+
+RECORDS = [
+    {"PHONE": "+31 6 1234 0001", "FIRST_NAME": "Ann", "CITY": "Utrecht"},
+    {"phone": "06-1234 0002", "first_name": "Bob"},
+    {"PHONE": mobile(3), "FIRST_NAME": "Cy", "LAST_NAME": "Young"},
+    {"PHONE": "not a number", "FIRST_NAME": "Nobody"},
+]
+
+
+@pytest.fixture
+def conn(textiopro_conn, monkeypatch):
+    set_default_region(monkeypatch, textiopro_conn, "NL")
+    return textiopro_conn
+
+
+@pytest.fixture
+def group_uid(conn):
+    return TextioProHook(conn).create_group("Customers").uid
+
+
+def upsert(group_uid, records, **kwargs):
+    task = TextioProUpsertContactsOperator(
+        task_id="upsert", group_uid=group_uid, records=records, max_invalid_ratio=0.3, **kwargs
+    )
+    context = task_context(task)
+    return task.execute(context), context
+
+
+def contacts(conn, group_uid):
+    return {c.phone: c for c in TextioProHook(conn).list_contacts(group_uid)}
+
+
+def test_create_group_reuses_by_name(conn, sandbox):
+    first = TextioProCreateGroupOperator(task_id="group", name="Newsletter").execute({})
+    again = TextioProCreateGroupOperator(task_id="group", name=" Newsletter ").execute({})
+    assert again == first
+    assert [g.uid for g in TextioProHook(conn).list_groups()] == [first]
+    with pytest.raises(TextioProInputError, match=first):
+        TextioProCreateGroupOperator(task_id="group", name="Newsletter", if_exists="fail").execute({})
+
+
+def test_upsert_twice_second_run_makes_zero_writes(conn, sandbox, group_uid):
+    result, context = upsert(group_uid, RECORDS)
+    assert {k: result[k] for k in ("rows", "created", "updated", "unchanged", "removed", "invalid")} == {
+        "rows": 4,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "removed": 0,
+        "invalid": 1,
+    }
+    assert result["invalid_rows"][0]["row"] == 3
+    stored = contacts(conn, group_uid)
+    assert stored[mobile(2)].fields["FIRST_NAME"] == "Bob"
+    assert stored[mobile(3)].fields["LAST_NAME"] == "Young"
+    assert emitted_assets(context) == [
+        (f"textiopro://group/{group_uid}", {k: v for k, v in result.items() if k != "invalid_rows"})
+    ]
+
+    sandbox.clear_requests()
+    second, _ = upsert(group_uid, RECORDS)
+    assert contact_writes(sandbox) == []
+    assert (second["created"], second["updated"], second["unchanged"]) == (0, 0, 3)
+    assert sum(1 for r in sandbox.requests if r.path.split("?")[0].endswith("/all")) >= 1
+
+
+def test_only_changed_contacts_are_updated(conn, sandbox, group_uid):
+    upsert(group_uid, RECORDS)
+    sandbox.clear_requests()
+    changed = [dict(r) for r in RECORDS[:3]]
+    changed[0]["CITY"] = "Amsterdam"
+    result, _ = upsert(group_uid, [*changed, {"PHONE": mobile(4)}])
+    assert (result["created"], result["updated"], result["unchanged"]) == (1, 1, 2)
+    assert len(contact_writes(sandbox)) == 2
+    assert contacts(conn, group_uid)[mobile(1)].fields == {"FIRST_NAME": "Ann", "CITY": "Amsterdam"}
+
+
+@pytest.mark.parametrize("mode", ["unsubscribe", "delete"])
+def test_full_sync(conn, sandbox, group_uid, mode):
+    upsert(group_uid, RECORDS)
+    result, _ = upsert(group_uid, RECORDS[:2], full_sync=mode)
+    assert result["removed"] == 1
+    stored = contacts(conn, group_uid)
+    if mode == "unsubscribe":
+        assert stored[mobile(3)].subscribed is False
+        assert stored[mobile(1)].subscribed is True
+    else:
+        assert mobile(3) not in stored
+    sandbox.clear_requests()
+    upsert(group_uid, RECORDS[:2], full_sync=mode)
+    assert contact_writes(sandbox) == []
+
+
+def test_too_many_invalid_rows_fail_without_removing(conn, sandbox, group_uid):
+    upsert(group_uid, RECORDS)
+    sandbox.clear_requests()
+    with pytest.raises(TextioProError, match="rows are invalid"):
+        upsert(group_uid, [RECORDS[0], {"PHONE": "x"}], full_sync="delete")
+    assert contact_writes(sandbox) == []
+    assert len(contacts(conn, group_uid)) == 3
+
+
+def test_many_contacts_with_concurrent_writes(conn, sandbox, group_uid):
+    records = [{"PHONE": mobile(100 + i), "FIRST_NAME": f"N{i}"} for i in range(60)]
+    result, _ = upsert(group_uid, records, max_workers=4)
+    assert result["created"] == 60
+    assert len(contacts(conn, group_uid)) == 60

@@ -1,0 +1,75 @@
+"""Warehouse-to-TextioPro: a SQLite table synced into a sandbox group."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from contact_helpers import contact_writes, emitted_assets, set_default_region, task_context
+
+from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from airflow_provider_textiopro.transfers.sql_to_textiopro import SqlToTextioProContactsOperator
+
+pytestmark = pytest.mark.integration
+
+ROWS = [(f"06 1234 {i:04d}", f"First{i}", f"Last{i}", "NL" if i % 2 else "BE") for i in range(1, 12)]
+
+
+@pytest.fixture
+def warehouse(tmp_path, monkeypatch):
+    path = tmp_path / "warehouse.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers (phone TEXT, first_name TEXT, last_name TEXT, country TEXT)")
+        db.executemany("INSERT INTO customers VALUES (?, ?, ?, ?)", ROWS)
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
+    return path
+
+
+@pytest.fixture
+def group_uid(textiopro_conn, monkeypatch):
+    set_default_region(monkeypatch, textiopro_conn, "NL")
+    return TextioProHook(textiopro_conn).create_group("Warehouse").uid
+
+
+def sync(group_uid, **kwargs):
+    task = SqlToTextioProContactsOperator(
+        task_id="sync",
+        conn_id="warehouse",
+        group_uid=group_uid,
+        chunk_size=3,
+        column_mapping={"first_name": "FIRST_NAME", "last_name": "LAST_NAME"},
+        **kwargs,
+    )
+    context = task_context(task)
+    return task.execute(context), context
+
+
+def test_table_sync_in_chunks_then_zero_writes(textiopro_conn, sandbox, warehouse, group_uid):
+    result, context = sync(group_uid, table="customers")
+    assert (result["rows"], result["created"], result["invalid"]) == (11, 11, 0)
+    stored = {c.phone: c for c in TextioProHook(textiopro_conn).list_contacts(group_uid)}
+    assert stored["31612340007"].fields == {"FIRST_NAME": "First7", "LAST_NAME": "Last7"}
+    assert emitted_assets(context)[0][0] == f"textiopro://group/{group_uid}"
+
+    sandbox.clear_requests()
+    again, _ = sync(group_uid, table="customers")
+    assert contact_writes(sandbox) == []
+    assert again["unchanged"] == 11
+
+
+def test_query_sync_with_full_sync_after_rows_left(textiopro_conn, sandbox, warehouse, group_uid):
+    sync(group_uid, table="customers")
+    with sqlite3.connect(warehouse) as db:
+        db.execute("UPDATE customers SET first_name = 'Changed' WHERE phone = '06 1234 0002'")
+    result, _ = sync(
+        group_uid,
+        sql="SELECT phone, first_name, last_name FROM customers WHERE country = :country",
+        parameters={"country": "NL"},
+        full_sync="unsubscribe",
+    )
+    assert (result["rows"], result["updated"], result["unchanged"], result["removed"]) == (6, 0, 6, 5)
+    stored = {c.phone: c for c in TextioProHook(textiopro_conn).list_contacts(group_uid)}
+    assert sum(not c.subscribed for c in stored.values()) == 5
+    assert stored["31612340002"].fields["FIRST_NAME"] == "First2"
+    assert not stored["31612340002"].subscribed
