@@ -1,9 +1,13 @@
-"""Test settings shared by every suite: an isolated Airflow home, then the sandbox fixtures."""
+"""Test settings shared by every suite: an isolated Airflow home, the sandbox fixtures, log capture."""
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,3 +17,14 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "example_dags"))
 
 pytest_plugins = ["sandbox_fixtures"]
+
+
+@pytest.fixture
+def logged(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> Callable[[], str]:
+    """Return a function giving what was logged so far.
+
+    Airflow 3 prints the logs of tasks, triggers and notifiers (structlog) while Airflow 2
+    sends them to ``logging``: the text holds both.
+    """
+    caplog.set_level(logging.INFO)
+    return lambda: caplog.text + capsys.readouterr().out
