@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_textiopro import __version__
+from airflow_provider_textiopro.connection_form import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 
 INTEGRATION = "TextioPro"
 
@@ -25,62 +26,8 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-class-name": "airflow_provider_textiopro.hooks.textiopro.TextioProHook",
                 "connection-type": "textiopro",
                 "hook-name": "TextioPro",
-                "conn-fields": {
-                    "auth_style": {
-                        "label": "Auth style",
-                        "schema": {
-                            "type": ["string", "null"],
-                            "enum": ["bearer", "api_token"],
-                            "default": "bearer",
-                        },
-                        "description": (
-                            "bearer: /api/v3/ with an Authorization header (default); "
-                            "api_token: /api/http/ with the token in the request."
-                        ),
-                    },
-                    "timeout": {
-                        "label": "Timeout (seconds)",
-                        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0, "default": 30},
-                    },
-                    "default_sender_id": {
-                        "label": "Default sender ID",
-                        "schema": {"type": ["string", "null"]},
-                        "description": "Sender ID used when a task does not set one.",
-                    },
-                    "default_region": {
-                        "label": "Default region",
-                        "schema": {"type": ["string", "null"], "pattern": "^[A-Za-z]{2}$"},
-                        "description": "ISO 3166 country code for phone numbers written without one.",
-                    },
-                    "timezone": {
-                        "label": "Account timezone",
-                        "schema": {"type": ["string", "null"], "default": "UTC"},
-                        "description": "Timezone of the TextioPro account, used for schedule_time.",
-                    },
-                    "max_retries": {
-                        "label": "Max retries",
-                        "schema": {"type": ["integer", "null"], "minimum": 0, "default": 5},
-                    },
-                    "retry_wait_min": {
-                        "label": "Min retry wait (seconds)",
-                        "schema": {"type": ["number", "null"], "minimum": 0, "default": 1},
-                    },
-                    "retry_wait_max": {
-                        "label": "Max retry wait (seconds)",
-                        "schema": {"type": ["number", "null"], "minimum": 0, "default": 30},
-                    },
-                },
-                "ui-field-behaviour": {
-                    "hidden-fields": ["schema", "port", "login"],
-                    "relabeling": {"password": "API token", "host": "Base URL"},
-                    "placeholders": {
-                        "host": "https://app.textiopro.com",
-                        "password": "TextioPro API token",
-                        "default_sender_id": "MyShop",
-                        "default_region": "NL",
-                        "timezone": "Europe/Amsterdam",
-                    },
-                },
+                "conn-fields": CONN_FIELDS,
+                "ui-field-behaviour": UI_FIELD_BEHAVIOUR,
             }
         ],
         "hooks": [

@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 
 from airflow_provider_textiopro import __version__
+from airflow_provider_textiopro.connection_form import field_behaviour, form_widgets
 from airflow_provider_textiopro.get_provider_info import get_provider_info
 
 AIRFLOW_DIR = Path(airflow.__file__).parent
@@ -93,6 +94,39 @@ def test_connection_form_matches_the_connection_contract():
     assert behaviour["relabeling"] == {"password": "API token", "host": "Base URL"}
     assert behaviour["placeholders"]["host"] == "https://app.textiopro.com"
     assert set(behaviour["placeholders"]) <= {"host", "password", *CONNECTION["conn-fields"]}
+
+
+def test_airflow_builds_the_connection_form():
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    assert manager.field_behaviours["textiopro"]["hidden_fields"] == field_behaviour()["hidden_fields"]
+    assert manager.field_behaviours["textiopro"]["relabeling"] == field_behaviour()["relabeling"]
+    expected = {f"extra__textiopro__{name}" for name in CONNECTION["conn-fields"]}
+    assert expected <= set(manager.connection_form_widgets)
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        ({"auth_style": "api_token", "timeout": "0.5", "default_region": "nl", "max_retries": "0"}, set()),
+        ({}, set()),
+        (
+            {"auth_style": "oauth", "timeout": "soon", "default_region": "NLD", "max_retries": "-1"},
+            {"auth_style", "timeout", "default_region", "max_retries"},
+        ),
+    ],
+)
+def test_airflow2_form_widgets_validate_like_the_conn_fields(data, errors):
+    pytest.importorskip("flask_appbuilder", reason="Airflow 2's connection form needs Flask-AppBuilder")
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Form
+
+    widgets = form_widgets()
+    assert set(widgets) == set(CONNECTION["conn-fields"])
+    form = type("TextioProForm", (Form,), widgets)(MultiDict(data))
+    form.validate()
+    assert set(form.errors) == errors
 
 
 def test_metadata_matches_the_installed_distribution():
