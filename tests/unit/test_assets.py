@@ -1,0 +1,95 @@
+"""textiopro:// assets, the alias outlets, and how an event is recorded for a run-time uid."""
+
+from __future__ import annotations
+
+import warnings
+from types import SimpleNamespace
+from unittest import mock
+
+import pytest
+
+from airflow_provider_textiopro.assets import (
+    CAMPAIGNS_ALIAS,
+    GROUPS_ALIAS,
+    asset_alias,
+    campaign_asset,
+    default_outlets,
+    emit_asset_event,
+    group_asset,
+)
+from airflow_provider_textiopro.compat import Asset, AssetAlias
+from airflow_provider_textiopro.errors import TextioProInputError
+
+UID = "6065ecdc9184a"
+
+
+def test_assets_use_the_textiopro_scheme_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        group, campaign = group_asset(f" {UID} "), campaign_asset(UID)
+
+    assert group.uri == f"textiopro://group/{UID}"
+    assert campaign.uri == f"textiopro://campaign/{UID}"
+    assert group == Asset(f"textiopro://group/{UID}")
+
+
+@pytest.mark.parametrize("uid", ["", "  ", None, "a/b"])
+def test_an_asset_needs_a_uid(uid):
+    with pytest.raises(TextioProInputError, match="uid is required"):
+        group_asset(uid)
+
+
+def test_aliases():
+    assert asset_alias("group") == AssetAlias(GROUPS_ALIAS)
+    assert asset_alias("campaign").name == CAMPAIGNS_ALIAS == "textiopro-campaigns"
+    with pytest.raises(TextioProInputError, match="'group' or 'campaign'"):
+        asset_alias("contact")
+
+
+@pytest.mark.parametrize(
+    ("outlets", "expected"),
+    [
+        (None, [AssetAlias(GROUPS_ALIAS)]),
+        ([], [AssetAlias(GROUPS_ALIAS)]),
+        (Asset("s3://bucket/file"), [Asset("s3://bucket/file"), AssetAlias(GROUPS_ALIAS)]),
+        ([Asset("s3://b/f")], [Asset("s3://b/f"), AssetAlias(GROUPS_ALIAS)]),
+        ([AssetAlias(GROUPS_ALIAS)], [AssetAlias(GROUPS_ALIAS)]),
+    ],
+)
+def test_default_outlets_add_the_alias_once(outlets, expected):
+    assert default_outlets("group", outlets) == expected
+
+
+def context_with(*outlets):
+    return {"task": SimpleNamespace(outlets=list(outlets)), "outlet_events": mock.MagicMock()}
+
+
+def test_event_goes_through_the_alias():
+    context = context_with(AssetAlias(GROUPS_ALIAS))
+
+    assert emit_asset_event(context, group_asset(UID), {"created": 2})
+
+    context["outlet_events"].__getitem__.assert_called_once_with(AssetAlias(GROUPS_ALIAS))
+    context["outlet_events"][AssetAlias(GROUPS_ALIAS)].add.assert_called_once_with(
+        group_asset(UID), extra={"created": 2}
+    )
+
+
+def test_a_declared_asset_only_gets_the_extra():
+    context = context_with(campaign_asset(UID), AssetAlias(CAMPAIGNS_ALIAS))
+    events = context["outlet_events"]
+
+    assert emit_asset_event(context, campaign_asset(UID), {"status": "done"})
+
+    events.__getitem__.assert_called_once_with(campaign_asset(UID))
+    events[campaign_asset(UID)].extra.update.assert_called_once_with({"status": "done"})
+    assert not events[campaign_asset(UID)].add.called
+
+
+def test_without_an_outlet_nothing_is_recorded_and_a_warning_says_why(logged):
+    context = context_with(AssetAlias(CAMPAIGNS_ALIAS))
+
+    assert not emit_asset_event(context, group_asset(UID))
+
+    assert not context["outlet_events"].__getitem__.called
+    assert "AssetAlias('textiopro-groups')" in logged()
