@@ -21,29 +21,25 @@ stop_sandbox() {
     fi
 }
 
-free_port() {
-    python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Start the sandbox in the background and point AIRFLOW_CONN_TEXTIOPRO_DEFAULT at it.
+# Start the sandbox on a free port, wait for its ready line, point textiopro_default at it.
 start_sandbox() {
-    local port token
-    port="$(free_port)"
-    token="$(python -c 'from airflow_provider_textiopro.sandbox.config import DEFAULT_TOKEN; print(DEFAULT_TOKEN)')"
-    textiopro-sandbox --port "$port" --quiet >"$SANDBOX_LOG" 2>&1 &
+    local token="demo-token" ready="" deadline=$((SECONDS + 15))
+    textiopro-sandbox --port 0 --token "$token" --seed 1 --quiet >"$SANDBOX_LOG" 2>&1 &
     SANDBOX_PID=$!
     trap stop_sandbox EXIT
-    local deadline=$((SECONDS + 15))
-    until (: <>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    until [[ -n $ready ]]; do
         if ! kill -0 "$SANDBOX_PID" 2>/dev/null || ((SECONDS > deadline)); then
             cat "$SANDBOX_LOG" >&2
-            die "the sandbox did not start on port $port (log: $SANDBOX_LOG)"
+            die "the sandbox did not start (log: $SANDBOX_LOG)"
         fi
         sleep 0.1
+        ready="$(grep -m1 -oE 'TextioPro sandbox listening on http://[^ ]+' "$SANDBOX_LOG" || true)"
     done
+    SANDBOX_URL="${ready##* }"
     export AIRFLOW_CONN_TEXTIOPRO_DEFAULT
-    AIRFLOW_CONN_TEXTIOPRO_DEFAULT="$(printf '{"conn_type": "textiopro", "host": "http://127.0.0.1:%s", "password": "%s"}' "$port" "$token")"
-    info "sandbox listening on http://127.0.0.1:$port"
+    AIRFLOW_CONN_TEXTIOPRO_DEFAULT="$(printf '{"conn_type": "textiopro", "host": "%s", "password": "%s"}' \
+        "$SANDBOX_URL" "$token")"
+    info "sandbox listening on $SANDBOX_URL"
 }
 
 # Set DAG_IDS to the arguments, or to every DAG in example_dags/ (failing on an import error).
