@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from airflow_provider_textiopro.models import Message, RecipientOutcome
+from airflow_provider_textiopro.models import Message, MessageStatus, RecipientOutcome
 
 CHUNK_SIZE = 100
 SCHEDULED = "scheduled"
@@ -39,9 +39,18 @@ def reasons_by_number(numbers: Sequence[str], text: str | None) -> dict[str, str
     return found
 
 
-def refused(numbers: Sequence[str], reason: str, status: str | None = None) -> list[RecipientOutcome]:
-    """Return an outcome without a message for each number, all for the same reason."""
-    return [RecipientOutcome(recipient=number, status=status, error=reason) for number in numbers]
+def refused(numbers: Sequence[str], text: str) -> list[RecipientOutcome]:
+    """Return an outcome without a message for each number the gateway refused.
+
+    :param numbers: the numbers of the refused request.
+    :param text: the server's message: a status (``Failed``) or the joined refusals of each number.
+    """
+    reasons = reasons_by_number(numbers, text)
+    status = text if MessageStatus.parse(text) is not MessageStatus.UNKNOWN else None
+    return [
+        RecipientOutcome(recipient=number, status=status, error=reasons.get(number) or f"refused: {text}")
+        for number in numbers
+    ]
 
 
 def outcomes_from_answer(

@@ -26,13 +26,16 @@ class RetryPolicy:
     :param max_retries: how many times a failed request may be repeated (0: never).
     :param wait_min: first backoff wait, in seconds (doubles with each retry, plus jitter).
     :param wait_max: longest backoff wait, in seconds.
-    :param retry_after_cap: longest wait honoured from a ``Retry-After`` header, in seconds.
+    :param retry_after_cap: longest wait after a rate limit, in seconds (``Retry-After`` included).
+    :param rate_limit_wait: first wait after a rate limit that gave no ``Retry-After`` (doubles
+        with each retry, up to ``retry_after_cap``): the server counts requests per minute.
     """
 
     max_retries: int = 5
     wait_min: float = 1.0
     wait_max: float = 30.0
     retry_after_cap: float = 120.0
+    rate_limit_wait: float = 5.0
 
     @property
     def attempts(self) -> int:
@@ -40,13 +43,15 @@ class RetryPolicy:
         return self.max_retries + 1
 
     def wait(self, retry_state: tenacity.RetryCallState) -> float:
-        """Return the wait before the next attempt: ``Retry-After`` (capped) or exponential backoff."""
+        """Return the wait before the next attempt: ``Retry-After`` (capped) or backoff with jitter."""
         error = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(error, TextioProRateLimitError) and error.retry_after is not None:
-            return min(error.retry_after, self.retry_after_cap)
-        backoff = tenacity.wait_exponential_jitter(
-            initial=self.wait_min, max=self.wait_max, jitter=max(self.wait_min, 0.1)
-        )
+        if isinstance(error, TextioProRateLimitError):
+            if error.retry_after is not None:
+                return min(error.retry_after, self.retry_after_cap)
+            initial, longest = self.rate_limit_wait, self.retry_after_cap
+        else:
+            initial, longest = self.wait_min, self.wait_max
+        backoff = tenacity.wait_exponential_jitter(initial=initial, max=longest, jitter=max(initial, 0.1))
         return backoff(retry_state)
 
 

@@ -612,7 +612,7 @@ class TextioProHook(BaseHook):
         except TextioProInputError as error:
             if not is_gateway_refusal(error):
                 raise
-            return refused(chunk, f"refused by the gateway: {error.api_message}", status=error.api_message)
+            return refused(chunk, error.api_message or "")
         return outcomes_from_answer(chunk, answer.data, answer.message, scheduled=scheduled)
 
     @staticmethod

@@ -120,6 +120,19 @@ def test_backoff_is_exponential_with_jitter_and_capped(monkeypatch):
     assert sleeps[2:] == [4, 4]
 
 
+@responses.activate
+def test_a_rate_limit_without_retry_after_waits_longer_than_other_failures(monkeypatch):
+    hook, sleeps = make_hook(monkeypatch, max_retries=3, retry_wait_min=0.01, retry_wait_max=0.1)
+    responses.add("GET", f"{V3}/me", json=error("Too Many Attempts."))
+
+    with pytest.raises(TextioProRateLimitError):
+        hook.get_profile()
+
+    assert 5 <= sleeps[0] <= 10
+    assert 10 <= sleeps[1] <= 15
+    assert 20 <= sleeps[2] <= 25
+
+
 @pytest.mark.parametrize(("header", "expected"), [("7", 7.0), ("1000", 120.0)])
 @responses.activate
 def test_retry_after_is_honoured_and_capped(monkeypatch, header, expected):

@@ -161,8 +161,27 @@ def test_gateway_refusal_of_a_single_message_is_a_refused_outcome(monkeypatch):
     result = hook.send_message("31612345678", "Hi")
 
     outcome = result.outcomes[0]
-    assert (outcome.uid, outcome.status, outcome.accepted) == (None, "Failed", False)
-    assert "Failed" in outcome.error
+    assert (outcome.uid, outcome.status, outcome.accepted, outcome.error) == (
+        None,
+        "Failed",
+        False,
+        "refused: Failed",
+    )
+
+
+@responses.activate
+def test_gateway_refusal_of_every_number_of_a_request_gives_each_its_reason(monkeypatch):
+    hook, _ = make_hook(monkeypatch)
+    first, second = numbers(2)
+    text = f"{first} was refused by the gateway: Failed, {second} was refused by the gateway: Rejected"
+    responses.add("POST", SEND, status=403, json=error(text))
+
+    result = hook.send_message([first, second], "Hi")
+
+    assert [(o.recipient, o.error) for o in result.refused] == [
+        (first, f"{first} was refused by the gateway: Failed"),
+        (second, f"{second} was refused by the gateway: Rejected"),
+    ]
 
 
 @responses.activate
