@@ -60,18 +60,21 @@ def parse_group_uids(value: str | Sequence[str] | None) -> list[str]:
 class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
     """Send a campaign to one or more contact groups, once, and optionally wait until it is finished.
 
-    The campaign is submitted on the worker. Its uid is returned, pushed to XCom
-    under ``textiopro_campaign_uid`` and its dashboard URL under
-    ``textiopro_campaign_url`` (the extra link) as soon as it is known.
+    The parameters are checked before the send request (group uids, channel,
+    sender id, schedule time), and the campaign is submitted on the worker. Its
+    uid is returned, and pushed to XCom under ``textiopro_campaign_uid`` as soon
+    as it is known, with its dashboard URL under ``textiopro_campaign_url`` (the
+    extra link).
 
     Retries never send it again on Airflow 3.3+: the uid is kept in the task's
-    state store (``ResumableJobMixin``, ``durable=True`` by default), and a
-    retry follows that campaign instead of sending a new one, whatever state it
-    is in (a failed or cancelled campaign fails the retry too; a new DAG run, or
-    deleting the task state key ``textiopro_campaign_uid``, sends anew). Airflow
-    below 3.3 has no task state: a retry after a successful submit sends again,
-    so there use ``retries=0`` or send with ``wait_for_completion=False`` and
-    wait with ``TextioProCampaignSensor``, which is safe to retry.
+    state store (``ResumableJobMixin``, ``durable=True`` by default) and a retry
+    follows that campaign instead of sending a new one, whatever state it is in
+    (when waiting, a failed or cancelled campaign fails the retry too). To send
+    anew, start a new DAG run or delete the task state key
+    ``textiopro_campaign_uid``. Below Airflow 3.3 there is no task state: a retry
+    after a successful send sends again (and says so in the log), so there use
+    ``retries=0``, or send with ``wait_for_completion=False`` and wait with
+    ``TextioProCampaignSensor``, which is safe to retry.
 
     When the campaign is sent (and finished, when waiting), an asset event is
     recorded for ``textiopro://campaign/<uid>`` through the
@@ -143,7 +146,6 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
         self.timeout = timeout
         self.deferrable = deferrable
         self.textiopro_conn_id = textiopro_conn_id
-        self._request: dict[str, Any] = {}
         self._finished_uid: str | None = None
 
     @cached_property
@@ -152,15 +154,7 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
         return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
 
     def execute(self, context: Context) -> str:
-        """Validate, send the campaign (unless an earlier try did), and wait when asked."""
-        self._request = self._validated_request()
-        ti = context.get("ti")
-        if not self.durable and ti is not None and (ti.try_number or 1) > 1:
-            self.log.warning(
-                "Try %s: no task state keeps the campaign uid of earlier tries here (Airflow < 3.3 or "
-                "durable=False), so if an earlier try sent the campaign, this try sends it again.",
-                ti.try_number,
-            )
+        """Send the campaign (unless an earlier try did), and wait when asked."""
         return self.execute_resumable(context)
 
     def _validated_request(self) -> dict[str, Any]:
@@ -183,8 +177,16 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
         }
 
     def submit_job(self, context: Context) -> str:
-        """Send the campaign and return its uid."""
-        campaign = self.hook.send_campaign(**self._request)
+        """Validate the parameters, send the campaign and return its uid."""
+        request = self._validated_request()
+        ti = context.get("ti")
+        if not self.durable and ti is not None and (ti.try_number or 1) > 1:
+            self.log.warning(
+                "Try %s: no task state keeps the campaign uid of earlier tries here (Airflow < 3.3 or "
+                "durable=False), so if an earlier try sent the campaign, this try sends it again.",
+                ti.try_number,
+            )
+        campaign = self.hook.send_campaign(**request)
         if not campaign.uid:
             raise TextioProError(
                 f"TextioPro accepted the campaign but returned no uid (status {campaign.raw_status!r}); "

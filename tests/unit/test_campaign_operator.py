@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
+from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
 
 from airflow_provider_textiopro.compat import ResumableJobMixin
 from airflow_provider_textiopro.errors import (
@@ -26,6 +27,9 @@ GROUP = "6065ecdc9184a"
 OTHER = "6415907d0d37a"
 UID = "65a1b2c3d4e5f"
 MODULE = "airflow_provider_textiopro.operators.campaigns"
+needs_task_state = pytest.mark.skipif(
+    not AIRFLOW_V_3_3_PLUS, reason="the task state store (ResumableJobMixin) arrived in Airflow 3.3"
+)
 
 
 def campaign(status: str, **stats: int) -> Campaign:
@@ -176,7 +180,8 @@ def test_send_without_waiting(hook, emitted):
     asset, extra = emitted.call_args.args[1:]
     assert asset.uri == f"textiopro://campaign/{UID}"
     assert extra == {"campaign_uid": UID}
-    assert context["task_state_store"].values == {CAMPAIGN_UID_XCOM_KEY: UID}
+    if AIRFLOW_V_3_3_PLUS:
+        assert context["task_state_store"].values == {CAMPAIGN_UID_XCOM_KEY: UID}
 
 
 def test_connection_default_sender(hook, emitted):
@@ -288,6 +293,7 @@ def test_execute_complete_raises(emitted, payload, error, match):
     emitted.assert_not_called()
 
 
+@needs_task_state
 class TestRetries:
     def test_retry_follows_the_running_campaign(self, hook, emitted):
         store = StateStore()
@@ -320,6 +326,13 @@ class TestRetries:
             op(wait_for_completion=True).execute(make_context(try_number=2, store=store))
         hook.send_campaign.assert_not_called()
 
+    def test_retry_is_not_stopped_by_a_schedule_time_now_past(self, hook, emitted):
+        store = StateStore()
+        store.set(CAMPAIGN_UID_XCOM_KEY, UID)
+        task = op(schedule_time="2001-01-01 10:00", contact_list_ids="not validated again")
+        assert task.execute(make_context(try_number=2, store=store)) == UID
+        hook.send_campaign.assert_not_called()
+
     def test_deferred_retry_defers_on_the_same_campaign(self, hook):
         store = StateStore()
         store.set(CAMPAIGN_UID_XCOM_KEY, UID)
@@ -328,12 +341,23 @@ class TestRetries:
         assert deferred.value.trigger.campaign_uid == UID
         hook.send_campaign.assert_not_called()
 
-    def test_without_task_state_a_retry_warns_that_it_sends_again(self, hook, emitted):
-        logger = mock.MagicMock()
-        with mock.patch.object(
-            TextioProSendCampaignOperator, "log", new_callable=mock.PropertyMock, return_value=logger
-        ):
-            op(durable=False).execute(make_context(try_number=3))
-        hook.send_campaign.assert_called_once()
-        warning = logger.warning.call_args.args
-        assert "sends it again" in warning[0] % warning[1:]
+
+@pytest.mark.parametrize(
+    "durable",
+    [
+        pytest.param(False, marks=needs_task_state, id="durable-false"),
+        pytest.param(None, marks=pytest.mark.skipif(AIRFLOW_V_3_3_PLUS, reason="below 3.3"), id="below-3.3"),
+    ],
+)
+def test_without_task_state_a_retry_sends_again_and_warns(hook, emitted, durable):
+    logger = mock.MagicMock()
+    kwargs = {} if durable is None else {"durable": durable}
+    store = StateStore()
+    store.set(CAMPAIGN_UID_XCOM_KEY, "0123456789abc")
+    with mock.patch.object(
+        TextioProSendCampaignOperator, "log", new_callable=mock.PropertyMock, return_value=logger
+    ):
+        op(**kwargs).execute(make_context(try_number=3, store=store))
+    hook.send_campaign.assert_called_once()
+    warning = logger.warning.call_args.args
+    assert "sends it again" in warning[0] % warning[1:]
