@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import cached_property
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 import requests
 import tenacity
@@ -208,9 +208,8 @@ class TextioProHook(BaseHook):
         settings = ConnectionSettings.from_connection(
             conn, auth_style=self._auth_style, timeout=self._timeout, max_retries=self._max_retries
         )
-        mask_secret(settings.token)
-        if quote(settings.token, safe="") != settings.token:
-            mask_secret(quote(settings.token, safe=""))
+        for form in {settings.token, quote(settings.token, safe=""), quote_plus(settings.token)}:
+            mask_secret(form)
         return settings
 
     @cached_property
@@ -566,12 +565,14 @@ class TextioProHook(BaseHook):
 
     @staticmethod
     def _name(name: Any) -> str:
+        """Return a group name stripped, or raise TextioProInputError when it is blank."""
         if not isinstance(name, str) or not name.strip():
             raise TextioProInputError(f"A group name must be a non-empty string, got {name!r}.")
         return name.strip()
 
     @staticmethod
     def _contact_path(group_uid: str, uid: str) -> dict[str, str]:
+        """Return the path placeholders of one contact."""
         return {"group": _uid(group_uid, "group_uid"), "uid": _uid(uid)}
 
     def _contact_body(self, phone: str | int, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -745,6 +746,7 @@ class TextioProHook(BaseHook):
             raise self._transport_error(error, operation, creates) from None
 
     def _log_retry(self, operation: str, state: tenacity.RetryCallState) -> None:
+        """Log a failed attempt and the wait before the next one, without the token."""
         error = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
         self.log.warning(
@@ -820,7 +822,9 @@ class TextioProHook(BaseHook):
             **kwargs,
         )
 
-    def _deadline(self, poll_interval: float, timeout: float | None) -> float | None:
+    @staticmethod
+    def _deadline(poll_interval: float, timeout: float | None) -> float | None:
+        """Check ``poll_interval`` and return the monotonic time a wait gives up at (None: never)."""
         if poll_interval <= 0:
             raise TextioProInputError(
                 f"poll_interval must be a positive number of seconds, got {poll_interval!r}."
