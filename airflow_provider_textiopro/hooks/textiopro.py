@@ -44,7 +44,7 @@ from airflow_provider_textiopro.models import (
     RecipientOutcome,
     SendResult,
 )
-from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, refused
+from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, reasons_by_number, refused
 from airflow_provider_textiopro.phone import normalize_phone, normalize_recipients
 from airflow_provider_textiopro.redaction import scrub
 from airflow_provider_textiopro.retries import RetryPolicy, build_retrying, was_not_sent
@@ -607,13 +607,18 @@ class TextioProHook(BaseHook):
         return body
 
     def _send_chunk(self, chunk: list[str], body: dict[str, Any], scheduled: bool) -> list[RecipientOutcome]:
-        """Send one request of at most 100 numbers and return their outcomes."""
+        """Send one request of at most 100 numbers and return their outcomes.
+
+        A refusal of the whole request that names every number (or a gateway status) is
+        reported as refused outcomes rather than raised.
+        """
         try:
             answer = self._call(ep.SEND_SMS, "send_message", body={"recipient": ",".join(chunk), **body})
         except TextioProInputError as error:
-            if not is_gateway_refusal(error):
+            text = error.api_message or ""
+            if not is_gateway_refusal(error) and len(reasons_by_number(chunk, text)) < len(chunk):
                 raise
-            return refused(chunk, error.api_message or "")
+            return refused(chunk, text)
         return outcomes_from_answer(chunk, answer.data, answer.message, scheduled=scheduled)
 
     @staticmethod

@@ -185,6 +185,26 @@ def test_gateway_refusal_of_every_number_of_a_request_gives_each_its_reason(monk
 
 
 @responses.activate
+def test_an_error_naming_every_number_of_a_request_refuses_them(monkeypatch):
+    hook, _ = make_hook(monkeypatch)
+    calls = {"n": 0}
+
+    def second_request_all_invalid(request):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return echo(request)
+        recipients = json.loads(request.body)["recipient"].split(",")
+        return 200, {}, json.dumps(error(", ".join(f"{n} is a invalid phone number" for n in recipients)))
+
+    responses.add_callback("POST", SEND, callback=second_request_all_invalid)
+
+    result = hook.send_message(numbers(102), "Hi")
+
+    assert (len(result.accepted), len(result.refused)) == (100, 2)
+    assert result.refused[0].error == f"{numbers(102)[100]} is a invalid phone number"
+
+
+@responses.activate
 def test_a_403_about_the_balance_is_raised_not_reported_as_a_refusal(monkeypatch):
     hook, _ = make_hook(monkeypatch)
     responses.add(
