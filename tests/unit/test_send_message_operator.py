@@ -57,18 +57,6 @@ def hook():
 
 
 @pytest.fixture
-def logs():
-    """Capture the operator's log lines as formatted text (works with structlog and logging)."""
-    logger = mock.MagicMock()
-    with mock.patch.object(
-        TextioProSendMessageOperator, "log", new_callable=mock.PropertyMock, return_value=logger
-    ):
-        yield lambda: "\n".join(
-            call.args[0] % call.args[1:] for call in logger.method_calls if call[0] in ("info", "warning")
-        )
-
-
-@pytest.fixture
 def context():
     return {"ti": mock.MagicMock()}
 
@@ -128,14 +116,14 @@ def test_uses_the_connection(hook, context):
     messages.TextioProHook.assert_called_once_with(textiopro_conn_id="other")
 
 
-def test_large_send_logs_progress_and_segments(hook, context, logs):
+def test_large_send_logs_progress_and_segments(hook, context, logged):
     result = run(context, recipients=",".join(NL_MOBILES), message="x" * 200)
 
     assert result["accepted"] == 250
     assert result["segments_per_message"] == 2
     assert result["total_segments"] == 250
     assert result["cost"] == "12.50"
-    text = logs()
+    text = logged()
     assert (
         "The message is 200 characters, encoding GSM-7, 2 segment(s) per recipient, 250 recipient(s) = 500"
         in text
@@ -164,12 +152,12 @@ def test_invalid_numbers_fail_before_any_request(hook, context):
     hook.send_message.assert_not_called()
 
 
-def test_invalid_numbers_skipped_and_reported(hook, context, logs):
+def test_invalid_numbers_skipped_and_reported(hook, context, logged):
     result = run(context, recipients=["31612345678", "123", "31612345678"], on_invalid="skip")
     assert hook.send_message.call_args.args[0] == ["+31612345678"]
     assert result["invalid"] == [{"recipient": "123", "reason": mock.ANY}]
     assert "too short" in result["invalid"][0]["reason"]
-    assert "Skipping 1 unusable number(s) (on_invalid='skip'):\n  - 123: not a valid" in logs()
+    assert "Skipping 1 unusable number(s) (on_invalid='skip'):\n  - 123: not a valid" in logged()
 
 
 def test_only_invalid_numbers_skipped_sends_nothing(hook, context):
@@ -178,13 +166,13 @@ def test_only_invalid_numbers_skipped_sends_nothing(hook, context):
     hook.send_message.assert_not_called()
 
 
-def test_refused_recipients_are_reported(hook, context, logs):
+def test_refused_recipients_are_reported(hook, context, logged):
     hook.send_message.side_effect = lambda *a, **k: fake_send(*a, refuse={"447911123456"}, **k)
     result = run(context, recipients="31612345678, +44 7911 123456")
     assert result["accepted"] == 1
     assert result["refused"] == 1
     assert result["uids"] == ["u345678"]
-    text = logs()
+    text = logged()
     assert "TextioPro accepted 1 recipient(s) and refused 1; 1 segment(s), cost 0.05." in text
     assert "Refused recipients:\n  - 447911123456: Number contains in the blacklist" in text
 
