@@ -68,7 +68,7 @@ pytest_counts() {
         PYTEST_DETAIL="no test ran"
         return
     fi
-    closing="$(grep -E '^=+ .* in [0-9.]+s.* =+$' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')" || true
+    closing="$(grep -E '^(=+ )?[0-9]+ [a-z]+.* in [0-9.]+s' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')" || true
     PYTEST_DETAIL="${closing:-no pytest summary line}"
     for kind in passed skipped failed errors error; do
         n="$(grep -oE "[0-9]+ $kind\b" <<<"$closing" | grep -oE '[0-9]+')" || continue
