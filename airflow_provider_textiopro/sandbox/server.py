@@ -20,6 +20,7 @@ from airflow_provider_textiopro.sandbox.state import SandboxState
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "TextioProSandbox"
     sys_version = ""
     server: _HTTPServer
