@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import time
@@ -279,3 +280,26 @@ def test_serialize_round_trip_rebuilds_an_equal_trigger(trigger):
 def test_message_trigger_rejects_a_bad_ratio():
     with pytest.raises(ValueError, match="min_success_ratio"):
         message_trigger(["a1"], min_success_ratio=1.5)
+
+
+@pytest.mark.asyncio
+async def test_a_restarted_triggerer_resumes_from_the_kwargs_alone(hook):
+    trigger = message_trigger(["a1", "b2"])
+    answers = {
+        "a1": [message("a1", "Delivered")] * 2,
+        "b2": [message("b2", "Enroute"), message("b2", "Failed")],
+    }
+    hook.get_message.side_effect = lambda uid: answers[uid].pop(0)
+    hook.sleep.side_effect = asyncio.CancelledError  # the triggerer stops during the first wait
+
+    with pytest.raises(asyncio.CancelledError):
+        await events_of(trigger)
+    hook.sleep.side_effect = None
+    _, kwargs = trigger.serialize()
+    restarted = TextioProMessageTrigger(**json.loads(json.dumps(kwargs)))
+
+    (event,) = await events_of(restarted)
+
+    assert event["status"] == "failure"
+    assert [m["status"] for m in event["messages"]] == ["Delivered", "Failed"]
+    assert not hook.send_message.called
