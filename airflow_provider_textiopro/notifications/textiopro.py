@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.compat import BaseNotifier, redact
+from airflow_provider_textiopro.errors import TextioProInputError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
 if TYPE_CHECKING:
@@ -135,6 +136,10 @@ class TextioProNotifier(BaseNotifier):
         context: Context | None = None,
     ) -> None:
         super().__init__()
+        if isinstance(max_segments, bool) or not isinstance(max_segments, int) or max_segments < 1:
+            raise TextioProInputError(
+                f"max_segments must be a whole number of at least 1, not {max_segments!r}."
+            )
         self.recipients = recipients
         self.message = message
         self.sender_id = sender_id

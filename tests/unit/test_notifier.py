@@ -10,7 +10,7 @@ import pytest
 from airflow.providers.common.compat.sdk import DAG
 
 from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
-from airflow_provider_textiopro.errors import TextioProAuthError
+from airflow_provider_textiopro.errors import TextioProAuthError, TextioProInputError
 from airflow_provider_textiopro.models import RecipientOutcome, SendResult
 from airflow_provider_textiopro.notifications.textiopro import (
     TextioProNotifier,
@@ -103,6 +103,12 @@ def test_fit_segments_cuts_to_the_limit(text):
 
 def test_fit_segments_keeps_a_short_text():
     assert fit_segments("short", 1) == "short"
+
+
+@pytest.mark.parametrize("max_segments", [0, 1.5, True])
+def test_max_segments_is_checked_when_the_dag_is_parsed(max_segments):
+    with pytest.raises(TextioProInputError, match="max_segments"):
+        TextioProNotifier(recipients="31612345678", max_segments=max_segments)
 
 
 def test_notify_sends_the_default_text(hook):
