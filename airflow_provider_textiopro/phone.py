@@ -91,8 +91,7 @@ def normalize_recipients(
     :raises TextioProInputError: no recipient at all, a value that is not a number,
         an unknown ``on_invalid``, or (with ``"fail"``) any unusable number.
     """
-    if on_invalid not in ON_INVALID_CHOICES:
-        raise TextioProInputError(f"on_invalid must be 'fail' or 'skip', not {on_invalid!r}.")
+    check_on_invalid(on_invalid)
     region = _check_region(default_region)
     raw_values = _flatten(recipients)
     if not raw_values:
@@ -113,6 +112,17 @@ def normalize_recipients(
             f"(fix them, or set on_invalid='skip' to send to the others and report these):{listed}"
         )
     return NormalizedRecipients(numbers=list(numbers), invalid=list(invalid.items()))
+
+
+def check_on_invalid(on_invalid: Any) -> str:
+    """
+    Return ``on_invalid`` when it is ``"fail"`` or ``"skip"``.
+
+    :raises TextioProInputError: for any other value.
+    """
+    if on_invalid not in ON_INVALID_CHOICES:
+        raise TextioProInputError(f"on_invalid must be 'fail' or 'skip', not {on_invalid!r}.")
+    return on_invalid
 
 
 def _flatten(recipients: Any) -> list[Any]:

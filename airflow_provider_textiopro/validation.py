@@ -72,10 +72,11 @@ def validate_channel(type: str, message: Any, channel_params: dict[str, Any]) ->
     :return: the given channel parameters, normalised (language and gender lower-cased).
     :raises TextioProInputError: naming what is wrong and the accepted values.
     """
-    if type not in MESSAGE_TYPES:
-        raise TextioProInputError(f"Unknown message type {type!r}: use one of {', '.join(MESSAGE_TYPES)}.")
-    if not isinstance(message, str) or not message.strip():
+    validate_type(type)
+    if message is None or (isinstance(message, str) and not message.strip()):
         raise TextioProInputError(f"The message is empty ({message!r}): give the text to send.")
+    if not isinstance(message, str):
+        raise TextioProInputError(f"The message must be text, not {_type_name(message)} ({message!r}).")
     given = {name: value for name, value in channel_params.items() if value is not None}
     unknown = sorted(set(given) - set(_CHANNEL_PARAMS))
     if unknown:
@@ -103,6 +104,17 @@ def validate_channel(type: str, message: Any, channel_params: dict[str, Any]) ->
     if "media_url" in given:
         fields["media_url"] = _media_url(given["media_url"])
     return fields
+
+
+def validate_type(type: Any) -> str:
+    """
+    Return ``type`` when it is one of :data:`MESSAGE_TYPES`.
+
+    :raises TextioProInputError: naming the accepted types.
+    """
+    if type not in MESSAGE_TYPES:
+        raise TextioProInputError(f"Unknown message type {type!r}: use one of {', '.join(MESSAGE_TYPES)}.")
+    return type
 
 
 def validate_sender_id(sender_id: Any, *, type: str | None = None) -> str | None:
@@ -172,6 +184,11 @@ def format_schedule_time(
     return moment.strftime(SCHEDULE_FORMAT)
 
 
+def _type_name(value: Any) -> str:
+    """Return the name of ``value``'s class (the ``type`` builtin is shadowed by parameters here)."""
+    return value.__class__.__name__
+
+
 def _types_using(name: str) -> str:
     """Return the message types that accept channel parameter ``name``, for error texts."""
     types = [t for t in MESSAGE_TYPES if name in _REQUIRED_PARAMS.get(t, ()) + _OPTIONAL_PARAMS.get(t, ())]
@@ -221,7 +238,7 @@ def _parse_moment(value: Any, zone: tzinfo) -> datetime:
         moment = _parse_text(value.strip())
     else:
         raise TextioProInputError(
-            f"schedule_time must be a datetime or a string, not {type(value).__name__} ({value!r})."
+            f"schedule_time must be a datetime or a string, not {_type_name(value)} ({value!r})."
         )
     if moment.tzinfo is None or moment.utcoffset() is None:
         moment = moment.replace(tzinfo=zone)

@@ -10,14 +10,18 @@ from airflow_provider_textiopro.compat import AirflowFailException, BaseOperator
 from airflow_provider_textiopro.errors import TextioProError, TextioProInputError, TextioProSendUncertainError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink
-from airflow_provider_textiopro.phone import ON_INVALID_CHOICES
-from airflow_provider_textiopro.validation import MESSAGE_TYPES
+from airflow_provider_textiopro.phone import NormalizedRecipients, check_on_invalid, normalize_recipients
+from airflow_provider_textiopro.segments import SegmentEstimate, estimate_segments
+from airflow_provider_textiopro.validation import (
+    format_schedule_time,
+    validate_channel,
+    validate_sender_id,
+    validate_type,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
     from airflow_provider_textiopro.models import SendResult
-    from airflow_provider_textiopro.phone import NormalizedRecipients
-    from airflow_provider_textiopro.segments import SegmentEstimate
 
 
 class TextioProSendMessageOperator(BaseOperator):
@@ -99,12 +103,9 @@ class TextioProSendMessageOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if on_invalid not in ON_INVALID_CHOICES:
-            raise TextioProInputError(f"on_invalid must be 'fail' or 'skip', not {on_invalid!r}.")
-        if isinstance(type, str) and "{{" not in type and type not in MESSAGE_TYPES:
-            raise TextioProInputError(
-                f"Unknown message type {type!r}: use one of {', '.join(MESSAGE_TYPES)}."
-            )
+        check_on_invalid(on_invalid)
+        if not (isinstance(type, str) and "{{" in type):
+            validate_type(type)
         if max_segments is not None and (isinstance(max_segments, bool) or not isinstance(max_segments, int)):
             raise TextioProInputError(
                 f"max_segments must be a positive integer or None, not {max_segments!r}."
@@ -127,14 +128,6 @@ class TextioProSendMessageOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Validate everything, send, log the outcome and return the summary."""
-        from airflow_provider_textiopro.phone import normalize_recipients
-        from airflow_provider_textiopro.segments import estimate_segments
-        from airflow_provider_textiopro.validation import (
-            format_schedule_time,
-            validate_channel,
-            validate_sender_id,
-        )
-
         hook = TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
         channel_fields = validate_channel(
             self.type,

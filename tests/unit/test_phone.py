@@ -6,7 +6,12 @@ import sys
 import pytest
 
 from airflow_provider_textiopro.errors import TextioProInputError
-from airflow_provider_textiopro.phone import NormalizedRecipients, normalize_phone, normalize_recipients
+from airflow_provider_textiopro.phone import (
+    NormalizedRecipients,
+    check_on_invalid,
+    normalize_phone,
+    normalize_recipients,
+)
 
 
 @pytest.mark.parametrize(
@@ -151,6 +156,12 @@ def test_recipients_refused(recipients, message):
     with pytest.raises(TextioProInputError, match="recipient") as info:
         normalize_recipients(recipients)
     assert message in str(info.value)
+
+
+def test_check_on_invalid():
+    assert check_on_invalid("skip") == "skip"
+    with pytest.raises(TextioProInputError, match="on_invalid must be 'fail' or 'skip', not None"):
+        check_on_invalid(None)
 
 
 def test_unknown_on_invalid():

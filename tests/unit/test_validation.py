@@ -13,9 +13,18 @@ from airflow_provider_textiopro.validation import (
     format_schedule_time,
     validate_channel,
     validate_sender_id,
+    validate_type,
 )
 
 NOW = datetime(2030, 1, 15, 12, 0, 30, tzinfo=timezone.utc)
+
+
+def test_validate_type():
+    assert validate_type("viber") == "viber"
+    with pytest.raises(
+        TextioProInputError, match=r"Unknown message type None: use one of plain, unicode, voice"
+    ):
+        validate_type(None)
 
 
 def test_reference_lists():
@@ -57,6 +66,7 @@ def test_validate_channel(type_, params, expected):
         ("plain", "", {}, "The message is empty ('')"),
         ("plain", "   ", {}, "The message is empty"),
         ("plain", None, {}, "The message is empty (None)"),
+        ("plain", 42, {}, "The message must be text, not int (42)"),
         (
             "plain",
             "Hi",
