@@ -15,6 +15,9 @@ a part may hold one unit less than its maximum.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_textiopro.errors import TextioProInputError
 
 GSM7 = "GSM-7"
 UCS2 = "UCS-2"
@@ -60,6 +63,17 @@ def estimate_segments(text: str, *, unicode: bool = False) -> SegmentEstimate:
     if characters <= single:
         return SegmentEstimate(encoding, characters, 1 if characters else 0)
     return SegmentEstimate(encoding, characters, _count_parts(units, per_part))
+
+
+def check_max_segments(value: Any) -> int:
+    """
+    Return ``value`` when it is a whole number of at least 1 (a segment limit).
+
+    :raises TextioProInputError: for anything else.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise TextioProInputError(f"max_segments must be a whole number of at least 1, not {value!r}.")
+    return value
 
 
 def _count_parts(units: list[int], per_part: int) -> int:

@@ -11,7 +11,7 @@ from airflow_provider_textiopro.errors import TextioProError, TextioProInputErro
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink
 from airflow_provider_textiopro.phone import NormalizedRecipients, check_on_invalid, normalize_recipients
-from airflow_provider_textiopro.segments import SegmentEstimate, estimate_segments
+from airflow_provider_textiopro.segments import SegmentEstimate, check_max_segments, estimate_segments
 from airflow_provider_textiopro.validation import (
     format_schedule_time,
     validate_channel,
@@ -106,12 +106,8 @@ class TextioProSendMessageOperator(BaseOperator):
         check_on_invalid(on_invalid)
         if not (isinstance(type, str) and "{{" in type):
             validate_type(type)
-        if max_segments is not None and (isinstance(max_segments, bool) or not isinstance(max_segments, int)):
-            raise TextioProInputError(
-                f"max_segments must be a positive integer or None, not {max_segments!r}."
-            )
-        if max_segments is not None and max_segments < 1:
-            raise TextioProInputError(f"max_segments must be at least 1, not {max_segments}.")
+        if max_segments is not None:
+            check_max_segments(max_segments)
         self.recipients = recipients
         self.message = message
         self.sender_id = sender_id

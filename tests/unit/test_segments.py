@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_textiopro.segments import SegmentEstimate, estimate_segments
+from airflow_provider_textiopro.errors import TextioProInputError
+from airflow_provider_textiopro.segments import SegmentEstimate, check_max_segments, estimate_segments
 
 
 @pytest.mark.parametrize(
@@ -51,3 +52,10 @@ def test_surrogate_pair_is_not_split_across_parts():
 def test_unicode_forces_ucs2():
     assert estimate_segments("a" * 71, unicode=True) == SegmentEstimate("UCS-2", 71, 2)
     assert estimate_segments("a" * 71) == SegmentEstimate("GSM-7", 71, 1)
+
+
+def test_check_max_segments():
+    assert check_max_segments(3) == 3
+    for bad in (0, -1, 1.5, "2", True, None):
+        with pytest.raises(TextioProInputError, match="max_segments must be a whole number of at least 1"):
+            check_max_segments(bad)

@@ -313,9 +313,9 @@ def test_uncertain_send_is_not_retried(hook, context):
     [
         ({"on_invalid": "ignore"}, "on_invalid must be 'fail' or 'skip', not 'ignore'"),
         ({"type": "sms"}, "Unknown message type 'sms'"),
-        ({"max_segments": 0}, "max_segments must be at least 1"),
-        ({"max_segments": "3"}, "max_segments must be a positive integer or None"),
-        ({"max_segments": True}, "max_segments must be a positive integer or None"),
+        ({"max_segments": 0}, "max_segments must be a whole number of at least 1, not 0"),
+        ({"max_segments": "3"}, "max_segments must be a whole number of at least 1, not '3'"),
+        ({"max_segments": True}, "max_segments must be a whole number of at least 1, not True"),
     ],
 )
 def test_literal_parameters_checked_at_init(kwargs, error):
