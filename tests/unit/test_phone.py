@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from airflow_provider_textiopro.errors import TextioProInputError
@@ -167,8 +164,3 @@ def test_check_on_invalid():
 def test_unknown_on_invalid():
     with pytest.raises(TextioProInputError, match="on_invalid must be 'fail' or 'skip', not 'ignore'"):
         normalize_recipients("31612345678", on_invalid="ignore")
-
-
-def test_import_does_not_load_phonenumbers():
-    code = "import sys, airflow_provider_textiopro.phone; assert 'phonenumbers' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)

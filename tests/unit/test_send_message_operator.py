@@ -411,14 +411,3 @@ def test_dynamic_task_mapping(hook, context):
         ["+31612345678", "+447911123456"],
         ["+8801721970168"],
     ]
-
-
-def test_import_is_cheap():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, airflow_provider_textiopro.operators.messages; "
-        "assert 'phonenumbers' not in sys.modules, 'phonenumbers imported'"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
