@@ -39,11 +39,12 @@ class TextioProSendMessageOperator(BaseOperator):
     recipient), ``accepted``, ``refused``, ``invalid`` (numbers skipped with
     ``on_invalid="skip"``, with the reason), ``scheduled``, ``type``, ``encoding``,
     ``characters``, ``segments_per_message``, ``total_segments`` and ``cost`` (the sum,
-    when every accepted message reports a numeric cost).
+    when every accepted message reports a numeric cost). A scheduled send has no uids:
+    TextioPro creates the messages when their time comes.
 
-    A send is never repeated by an Airflow retry once part of it went out: when a later
-    request of a large send fails, the task fails without retrying and says how many
-    recipients already got the message.
+    A send is never repeated by an Airflow retry once part of it may have gone out: when
+    a later request of a large send fails, or a request got no answer, the task fails
+    without retrying and says how many recipients already got the message.
 
     :param recipients: phone numbers: a string separated by commas, semicolons or line
         breaks, a list, or an XComArg (nested lists are flattened one level). (templated)
