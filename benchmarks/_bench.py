@@ -77,6 +77,16 @@ def median_and_range(values: Sequence[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
+def execute(task: Any, context: dict[str, Any]) -> Any:
+    """Run ``task.execute(context)`` without the guard that warns when it is called outside a task runner.
+
+    Airflow wraps each operator's ``execute`` in a check that logs a warning for every direct
+    call; the wrapped function is what the task runner ends up running.
+    """
+    function = type(task).execute
+    return getattr(function, "__wrapped__", function)(task, context)
+
+
 @contextmanager
 def sandbox_connection(conn_id: str, **config: Any) -> Iterator[Any]:
     """Run a quiet in-process sandbox (no delays, unlimited balance) with ``conn_id`` pointing at it.
