@@ -13,8 +13,9 @@ import argparse
 import importlib
 import os
 import statistics
-import sys
 import time
+
+import _bench
 
 from airflow_provider_textiopro.get_provider_info import get_provider_info
 
@@ -77,16 +78,19 @@ def main() -> None:
     args = parser.parse_args()
 
     baseline, baseline_seconds = import_baseline()
-    print(f"python {sys.version.split()[0]}, airflow {sys.modules['airflow'].__version__}")
-    print(f"{'module':60} {'ms':>9}")
-    print(f"{baseline + ' (baseline)':60} {baseline_seconds * 1000:9.1f}")
+    _bench.print_header(
+        "import_time: what importing each provider module adds to Airflow's own import",
+        {"repeat": args.repeat, "baseline": baseline},
+    )
+    rows = [[f"{baseline} (baseline, imported once)", f"{baseline_seconds * 1000:.1f}"]]
     for module in dag_facing_modules():
         try:
             runs = [time_in_child(module) for _ in range(args.repeat)]
         except RuntimeError as exc:
-            print(f"{module:60} {'failed':>9}  {exc}")
+            rows.append([module, f"failed: {exc}"])
             continue
-        print(f"{module:60} {statistics.median(runs) * 1000:9.1f}")
+        rows.append([module, f"{statistics.median(runs) * 1000:.1f}"])
+    _bench.print_table(["module", "ms"], rows)
 
 
 if __name__ == "__main__":
