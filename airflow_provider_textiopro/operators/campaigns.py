@@ -78,7 +78,8 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
 
     When the campaign is sent (and finished, when waiting), an asset event is
     recorded for ``textiopro://campaign/<uid>`` through the
-    ``textiopro-campaigns`` alias outlet.
+    ``textiopro-campaigns`` alias outlet; its extra holds ``campaign_uid`` and,
+    when waiting, ``status`` and the per-status counts (``delivered``, ``failed`` ...).
 
     :param contact_list_ids: group uids, comma-separated or a list (templated).
     :param message: the text to send (templated).
@@ -290,10 +291,13 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
         )
 
     def _finish(self, context: Context, uid: str, campaign: Mapping[str, Any] | None) -> str:
-        """Record the asset event (with the final status and counts when known) and return the uid."""
+        """Record the asset event (with the final status and counts when known) and return the uid.
+
+        The extra is flat (Airflow 2.11 needs hashable values in an alias event's extra).
+        """
         extra: dict[str, Any] = {"campaign_uid": uid}
         if campaign is not None:
-            extra.update(status=campaign.get("status"), stats=dict(campaign.get("stats") or {}))
+            extra.update(status=campaign.get("status"), **(campaign.get("stats") or {}))
         emit_asset_event(context, campaign_asset(uid), extra)
         self._finished_uid = uid
         return uid

@@ -207,7 +207,8 @@ def test_wait_non_deferrable_success(hook, emitted):
     hook.wait_for_campaign.assert_called_once_with(UID, poll_interval=5, timeout=600)
     extra = emitted.call_args.args[2]
     assert extra["status"] == "done"
-    assert extra["stats"]["delivered"] == 3
+    assert extra["delivered"] == 3
+    assert all(isinstance(value, (str, int)) for value in extra.values())
 
 
 @pytest.mark.parametrize("status", ["failed", "error", "cancelled"])
@@ -260,7 +261,7 @@ def test_execute_complete_success(emitted):
     assert op().execute_complete(make_context(), event("success", "done", "delivered")) == UID
     extra = emitted.call_args.args[2]
     assert extra["status"] == "delivered"
-    assert extra["stats"]["rejected"] == 1
+    assert (extra["delivered"], extra["rejected"], extra["failed"]) == (4, 1, 0)
 
 
 @pytest.mark.parametrize(
