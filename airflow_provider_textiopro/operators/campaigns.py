@@ -188,11 +188,6 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
                 ti.try_number,
             )
         campaign = self.hook.send_campaign(**request)
-        if not campaign.uid:
-            raise TextioProError(
-                f"TextioPro accepted the campaign but returned no uid (status {campaign.raw_status!r}); "
-                "check the TextioPro dashboard before sending it again."
-            )
         when = f" for {campaign.schedule_time}" if campaign.schedule_time else ""
         self.log.info("Campaign %s sent, status %s%s.", campaign.uid, campaign.status.value, when)
         return campaign.uid
