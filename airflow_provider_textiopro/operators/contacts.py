@@ -283,9 +283,10 @@ class BaseTextioProContactSyncOperator(BaseOperator):
         """Return why the input is not good enough for removals (empty when it is)."""
         invalid = sync.rows - sync.valid_rows
         if sync.rows and invalid / sync.rows > self.max_invalid_ratio:
+            removal = "; no contact was removed" if self.full_sync else ""
             return [
                 f"{invalid} of {sync.rows} rows are invalid, more than max_invalid_ratio="
-                f"{self.max_invalid_ratio}; no contact was removed (see the task log for each row)"
+                f"{self.max_invalid_ratio}{removal} (the task log names each row and why)"
             ]
         if self.full_sync and not sync.valid_rows and sync.existing_count:
             return [
