@@ -16,9 +16,9 @@ the whole result with ``cursor.fetchall()`` first and then plans it in chunks of
 Each runs twice: on an empty group (every row becomes a create) and on a group that
 already holds every row (nothing to write; the group's N contacts are held for the diff).
 The peak is ``tracemalloc``'s: Python objects only, allocated during ``execute()`` (the
-SQLite library's own page cache is not included). Every variant first syncs a 20-row table
-unmeasured, so that no run pays for first imports and metadata loads. Times are taken under tracemalloc,
-which slows Python code down; compare them with each other only.
+SQLite library's own page cache is not included). Every variant first syncs a 20-row
+table unmeasured, so that no run pays for first imports and metadata loads. Times are
+taken under tracemalloc, which slows Python code down; compare them with each other only.
 """
 
 from __future__ import annotations
