@@ -12,6 +12,7 @@ from airflow_provider_textiopro.endpoints import API_PREFIX, AUTH_STYLES, BEARER
 from airflow_provider_textiopro.errors import TextioProAuthError, TextioProInputError
 
 DEFAULT_BASE_URL = "https://app.textiopro.com"
+DEFAULT_CONN_ID = "textiopro_default"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 

@@ -16,7 +16,12 @@ import tenacity
 from airflow_provider_textiopro import __version__
 from airflow_provider_textiopro import endpoints as ep
 from airflow_provider_textiopro.compat import BaseHook, mask_secret
-from airflow_provider_textiopro.connection import DEFAULT_BASE_URL, ConnectionSettings, validate_auth_style
+from airflow_provider_textiopro.connection import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CONN_ID,
+    ConnectionSettings,
+    validate_auth_style,
+)
 from airflow_provider_textiopro.envelope import (
     ADVICE_UNCERTAIN,
     Answer,
@@ -114,7 +119,7 @@ class TextioProHook(BaseHook):
     """
 
     conn_name_attr = "textiopro_conn_id"
-    default_conn_name = "textiopro_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = "textiopro"
     hook_name = "TextioPro"
 

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.compat import BaseNotifier, redact
+from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import TextioProInputError
-from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
 if TYPE_CHECKING:
     import jinja2
@@ -132,7 +132,7 @@ class TextioProNotifier(BaseNotifier):
         message: str | None = None,
         sender_id: str | None = None,
         max_segments: int = 3,
-        textiopro_conn_id: str = TextioProHook.default_conn_name,
+        textiopro_conn_id: str = DEFAULT_CONN_ID,
         context: Context | None = None,
     ) -> None:
         super().__init__()
@@ -160,6 +160,8 @@ class TextioProNotifier(BaseNotifier):
 
     def notify(self, context: Context) -> None:
         """Send the alert; log an error instead of raising when it cannot be sent."""
+        from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+
         try:
             text = fit_segments(self.message or alert_text(context), self.max_segments)
             hook = TextioProHook(textiopro_conn_id=self.textiopro_conn_id)

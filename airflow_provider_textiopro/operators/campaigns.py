@@ -11,20 +11,20 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_textiopro.assets import campaign_asset, default_outlets, emit_asset_event
 from airflow_provider_textiopro.compat import BaseOperator, ResumableJobMixin, conf
 from airflow_provider_textiopro.completion import FAILURE, SUCCESS, campaign_completion
+from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import (
     TextioProDeliveryError,
     TextioProError,
     TextioProInputError,
     TextioProWaitTimeoutError,
 )
-from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
 from airflow_provider_textiopro.models import CampaignStatus
-from airflow_provider_textiopro.triggers.textiopro import TIMEOUT, TextioProCampaignTrigger
 from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
+    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
 CAMPAIGN_UID_XCOM_KEY = "textiopro_campaign_uid"
 _GROUP_UID = re.compile(r"[0-9a-f]{13}")
@@ -123,7 +123,7 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
         poll_interval: float = 30,
         timeout: float | None = 24 * 60 * 60,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        textiopro_conn_id: str = TextioProHook.default_conn_name,
+        textiopro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         kwargs["outlets"] = default_outlets("campaign", kwargs.get("outlets"))
@@ -152,6 +152,8 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
     @cached_property
     def hook(self) -> TextioProHook:
         """The TextioPro hook of ``textiopro_conn_id``."""
+        from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+
         return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
 
     def execute(self, context: Context) -> str:
@@ -247,6 +249,8 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
         return self.poll_until_complete(uid, context)
 
     def _defer(self, uid: str) -> None:
+        from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger
+
         self.log.info("Deferring until campaign %s is finished (every %ss).", uid, self.poll_interval)
         self.defer(
             trigger=TextioProCampaignTrigger(
@@ -260,6 +264,8 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
         """Resume after the trigger: return the uid, or fail on a failed campaign, timeout or error."""
+        from airflow_provider_textiopro.triggers.textiopro import TIMEOUT
+
         campaign = event.get("campaign") or None
         uid = str((campaign or {}).get("uid") or context["ti"].xcom_pull(key=CAMPAIGN_UID_XCOM_KEY) or "")
         status, text = event.get("status"), event.get("message")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.compat import AirflowFailException, BaseOperator
+from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import TextioProError, TextioProInputError, TextioProSendUncertainError
-from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink
 from airflow_provider_textiopro.phone import NormalizedRecipients, check_on_invalid, normalize_recipients
 from airflow_provider_textiopro.segments import SegmentEstimate, check_max_segments, estimate_segments
@@ -21,6 +22,7 @@ from airflow_provider_textiopro.validation import (
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
+    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
     from airflow_provider_textiopro.models import SendResult
 
 
@@ -100,7 +102,7 @@ class TextioProSendMessageOperator(BaseOperator):
         on_invalid: str = "fail",
         max_segments: int | None = None,
         check_balance: bool = False,
-        textiopro_conn_id: str = TextioProHook.default_conn_name,
+        textiopro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -123,9 +125,16 @@ class TextioProSendMessageOperator(BaseOperator):
         self.check_balance = check_balance
         self.textiopro_conn_id = textiopro_conn_id
 
+    @cached_property
+    def hook(self) -> TextioProHook:
+        """The TextioPro hook of ``textiopro_conn_id``."""
+        from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+
+        return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+
     def execute(self, context: Context) -> dict[str, Any]:
         """Validate everything, send, log the outcome and return the summary."""
-        hook = TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+        hook = self.hook
         channel_fields = validate_channel(
             self.type,
             self.message,

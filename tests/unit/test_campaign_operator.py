@@ -40,7 +40,7 @@ def campaign(status: str, **stats: int) -> Campaign:
 
 @pytest.fixture
 def hook():
-    with mock.patch(f"{MODULE}.TextioProHook", autospec=True) as cls:
+    with mock.patch("airflow_provider_textiopro.hooks.textiopro.TextioProHook", autospec=True) as cls:
         instance = cls.return_value
         instance.default_sender_id = "Acme"
         instance.timezone = "UTC"

@@ -20,7 +20,7 @@ from airflow_provider_textiopro.notifications.textiopro import (
 )
 from airflow_provider_textiopro.segments import estimate_segments
 
-MODULE = "airflow_provider_textiopro.notifications.textiopro"
+HOOK = "airflow_provider_textiopro.hooks.textiopro.TextioProHook"
 TOKEN = "1383|very-secret-token"
 LOG_URL = "http://localhost:8080/dags/sales/runs/manual__1/tasks/load?try_number=2"
 
@@ -40,7 +40,7 @@ def sent(result_recipients=("31612345678",)) -> SendResult:
 def hook():
     fake = mock.MagicMock(name="TextioProHook()")
     fake.send_message.return_value = sent()
-    with mock.patch(f"{MODULE}.TextioProHook", return_value=fake) as hook_class:
+    with mock.patch(HOOK, return_value=fake) as hook_class:
         fake.hook_class = hook_class
         yield fake
 

@@ -45,8 +45,9 @@ def fake_send(recipients, message, *, on_chunk_sent=None, schedule_time=None, re
 
 @pytest.fixture
 def hook():
-    with mock.patch("airflow_provider_textiopro.operators.messages.TextioProHook", autospec=True) as cls:
+    with mock.patch("airflow_provider_textiopro.hooks.textiopro.TextioProHook", autospec=True) as cls:
         instance = cls.return_value
+        instance.hook_class = cls
         instance.default_region = "NL"
         instance.timezone = "UTC"
         instance.default_sender_id = "Acme"
@@ -110,10 +111,8 @@ def test_single_recipient(hook, context):
 
 
 def test_uses_the_connection(hook, context):
-    from airflow_provider_textiopro.operators import messages
-
     run(context, recipients="31612345678", textiopro_conn_id="other")
-    messages.TextioProHook.assert_called_once_with(textiopro_conn_id="other")
+    hook.hook_class.assert_called_once_with(textiopro_conn_id="other")
 
 
 def test_large_send_logs_progress_and_segments(hook, context, logged):
