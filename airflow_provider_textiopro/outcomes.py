@@ -18,6 +18,7 @@ SCHEDULED = "scheduled"
 NO_MESSAGE_REASON = "TextioPro created no message for this number"
 
 _PARTS = re.compile(r"\n|;|(?<=[.!])\s+|,\s+(?=\+?\d)")
+_DIGITS = re.compile(r"\d+")
 
 
 def chunked(numbers: Sequence[str], size: int = CHUNK_SIZE) -> Iterator[list[str]]:
@@ -27,15 +28,21 @@ def chunked(numbers: Sequence[str], size: int = CHUNK_SIZE) -> Iterator[list[str
 
 
 def reasons_by_number(numbers: Sequence[str], text: str | None) -> dict[str, str]:
-    """Map each number that a joined error text mentions to its own part of that text."""
+    """Map each number that a joined error text mentions to its own part of that text.
+
+    A number is mentioned when a part holds it as a whole run of digits (``+`` before it
+    allowed); the first such part is its reason. ``numbers`` are digit strings, as
+    :func:`~airflow_provider_textiopro.phone.normalize_phone` returns them.
+    """
+    if not text or not _DIGITS.search(text):
+        return {}
+    wanted = set(numbers)
     found: dict[str, str] = {}
-    parts = [part.strip(" ,.") for part in _PARTS.split(text or "") if part and part.strip(" ,.")]
-    for number in numbers:
-        pattern = re.compile(rf"(?<!\d)\+?{re.escape(number)}(?!\d)")
-        for part in parts:
-            if pattern.search(part):
-                found[number] = part
-                break
+    for part in _PARTS.split(text):
+        part = part.strip(" ,.")
+        for run in _DIGITS.findall(part):
+            if run in wanted and run not in found:
+                found[run] = part
     return found
 
 
@@ -81,7 +88,8 @@ def outcomes_from_answer(
     missing = [number for number in chunk if number not in by_number]
     if unmatched and len(unmatched) == len(missing):
         by_number.update(zip(missing, unmatched, strict=True))
-    reasons = reasons_by_number(chunk, message)
+    no_message = [number for number in chunk if number not in by_number or not by_number[number].uid]
+    reasons = reasons_by_number(no_message, message)
     outcomes = []
     for number in chunk:
         found = by_number.get(number)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import re
+from unittest import mock
+
+import pytest
+
+from airflow_provider_textiopro import outcomes
+from airflow_provider_textiopro.outcomes import NO_MESSAGE_REASON, outcomes_from_answer, reasons_by_number
+
+NUMBERS = [f"3161200{index:04d}" for index in range(100)]
+
+
+@pytest.mark.parametrize("separator", ["\n", ", ", ". ", "; "])
+def test_each_number_gets_its_own_part_of_the_joined_text(separator):
+    first, second = NUMBERS[:2]
+    text = separator.join([f"+{first} is a invalid phone number", f"{second} is not allowed"])
+
+    assert reasons_by_number(NUMBERS, text) == {
+        first: f"+{first} is a invalid phone number",
+        second: f"{second} is not allowed",
+    }
+
+
+def test_the_first_part_naming_a_number_is_its_reason():
+    number = NUMBERS[0]
+    text = f"{number} is a invalid phone number; {number} is blacklisted"
+
+    assert reasons_by_number([number], text) == {number: f"{number} is a invalid phone number"}
+
+
+def test_a_number_inside_a_longer_run_of_digits_is_not_mentioned():
+    assert reasons_by_number(["3161200001"], "31612000010 and 13161200001 are invalid") == {}
+
+
+def test_only_the_given_numbers_are_mapped():
+    assert reasons_by_number(NUMBERS[:1], f"{NUMBERS[1]} is a invalid phone number") == {}
+
+
+@pytest.mark.parametrize("text", [None, "", "Failed", "Invalid phone numbers."])
+def test_a_text_without_digits_maps_nothing(text):
+    assert reasons_by_number(NUMBERS, text) == {}
+
+
+def test_no_regex_is_compiled_per_call(monkeypatch):
+    text = "; ".join(f"{number} is a invalid phone number" for number in NUMBERS[::2])
+    monkeypatch.setattr(re, "compile", mock.Mock(side_effect=AssertionError("re.compile called")))
+
+    found = reasons_by_number(NUMBERS, text)
+
+    assert sorted(found) == NUMBERS[::2]
+
+
+def test_only_numbers_without_a_message_are_looked_for():
+    good, bad, silent = NUMBERS[:3]
+    data = [{"uid": "u1", "to": good, "customer_status": "Delivered"}]
+    message = f"{bad} is a invalid phone number"
+
+    with mock.patch.object(outcomes, "reasons_by_number", wraps=reasons_by_number) as spy:
+        result = outcomes_from_answer([good, bad, silent], data, message, scheduled=False)
+
+    spy.assert_called_once_with([bad, silent], message)
+    assert [(o.recipient, o.uid, o.error) for o in result] == [
+        (good, "u1", None),
+        (bad, None, message),
+        (silent, None, f"{NO_MESSAGE_REASON}: {message}"),
+    ]
+
+
+def test_a_message_without_uid_still_gets_its_reason():
+    number = NUMBERS[0]
+    data = [{"to": number, "customer_status": "Rejected"}, {"uid": "u2", "to": NUMBERS[1]}]
+    message = f"{number} is blacklisted"
+
+    result = outcomes_from_answer(NUMBERS[:2], data, message, scheduled=False)
+
+    assert (result[0].status, result[0].error) == ("Rejected", message)
+    assert result[1].uid == "u2"
