@@ -13,6 +13,7 @@ SANDBOX_PID=""
 SANDBOX_LOG="$LOG_DIR/demo-sandbox.log"
 DAG_IDS=()
 DAG_RESULTS=()
+DEMO_START=""
 
 stop_sandbox() {
     if [[ -n $SANDBOX_PID ]] && kill -0 "$SANDBOX_PID" 2>/dev/null; then
@@ -68,8 +69,7 @@ run_dag() {
 print_summary() {
     printf '\n==================== demo summary ====================\n'
     printf '%s\n' "${DAG_RESULTS[@]}"
-    printf '\n'
-    python "$REPO_ROOT/scripts/demo_summary.py"
+    python "$REPO_ROOT/scripts/demo_summary.py" --since "$DEMO_START" "${DAG_IDS[@]}"
 }
 
 main() {
@@ -78,6 +78,7 @@ main() {
     collect_dag_ids "$@"
     ((${#DAG_IDS[@]})) || die "no DAG found in $AIRFLOW__CORE__DAGS_FOLDER"
     start_sandbox
+    DEMO_START="$(date +%s)"
     local dag_id
     for dag_id in "${DAG_IDS[@]}"; do
         run_dag "$dag_id"
