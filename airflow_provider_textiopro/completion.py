@@ -143,7 +143,8 @@ def messages_completion(
             f"waiting for {_listing(pending)}.",
         )
     ratio = delivered / total
-    share = f"{delivered} of {total} messages delivered ({ratio:.0%}, required {min_success_ratio:.0%})"
+    required = f", required {min_success_ratio:.0%}" if min_success_ratio else ""
+    share = f"{delivered} of {total} messages delivered ({ratio:.0%}{required})"
     if ratio >= min_success_ratio:
         return Completion(SUCCESS, f"{share}.")
     failed = [m for m in messages if m.status.is_failure]
@@ -174,17 +175,27 @@ def check_messages(
     :param uids: the messages' uids.
     :param min_success_ratio: see :func:`messages_completion`.
     :param unknown_is_failure: see :func:`messages_completion`.
-    :param final: messages whose status cannot change any more, by uid: they are not fetched
-        again, and newly final ones are added (updated in place).
+    :param final: see :func:`fetch_messages`.
     """
-    final = {} if final is None else final
+    messages = fetch_messages(hook, uids, {} if final is None else final)
+    completion = messages_completion(
+        messages, min_success_ratio=min_success_ratio, unknown_is_failure=unknown_is_failure
+    )
+    return completion, [m.to_dict() for m in messages]
+
+
+def fetch_messages(hook: TextioProHook, uids: Sequence[str], final: dict[str, Message]) -> list[Message]:
+    """Return the messages of ``uids`` in that order, fetching only those not known to be final.
+
+    :param hook: the TextioPro hook to read with.
+    :param uids: the messages' uids.
+    :param final: messages whose status cannot change any more, by uid (an undocumented status
+        is fetched again); newly final ones are added (updated in place).
+    """
     messages = []
     for uid in uids:
         message = final.get(uid) or hook.get_message(uid)
         if message.status.is_terminal and message.status is not MessageStatus.UNKNOWN:
             final[uid] = message
         messages.append(message)
-    completion = messages_completion(
-        messages, min_success_ratio=min_success_ratio, unknown_is_failure=unknown_is_failure
-    )
-    return completion, [m.to_dict() for m in messages]
+    return messages

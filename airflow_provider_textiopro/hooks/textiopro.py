@@ -16,6 +16,7 @@ import tenacity
 from airflow_provider_textiopro import __version__
 from airflow_provider_textiopro import endpoints as ep
 from airflow_provider_textiopro.compat import BaseHook, mask_secret
+from airflow_provider_textiopro.completion import campaign_completion, fetch_messages, messages_completion
 from airflow_provider_textiopro.connection import (
     DEFAULT_BASE_URL,
     DEFAULT_CONN_ID,
@@ -495,9 +496,9 @@ class TextioProHook(BaseHook):
         deadline = self._deadline(poll_interval, timeout)
         while True:
             campaign = self.get_campaign(uid)
-            counts = ", ".join(f"{name} {count}" for name, count in campaign.stats.to_dict().items() if count)
-            self.log.info("Campaign %s is %s (%s)", uid, campaign.raw_status, counts or "no messages yet")
-            if campaign.status.is_terminal:
+            completion = campaign_completion(campaign)
+            self.log.info("%s", completion.message)
+            if completion.done:
                 return campaign
             self._wait_or_give_up(
                 deadline,
@@ -522,26 +523,16 @@ class TextioProHook(BaseHook):
         deadline = self._deadline(poll_interval, timeout)
         final: dict[str, Message] = {}
         while True:
-            moving: dict[str, str] = {}
-            for uid in order:
-                if uid in final:
-                    continue
-                message = self.get_message(uid)
-                if message.status.is_terminal:
-                    final[uid] = message
-                else:
-                    moving[uid] = message.raw_status or message.status.value
-            delivered = sum(message.status.is_success for message in final.values())
-            self.log.info(
-                "%d of %d messages final (%d delivered, %d failed); waiting for %d",
-                len(final),
-                len(order),
-                delivered,
-                len(final) - delivered,
-                len(moving),
-            )
-            if not moving:
-                return [final[uid] for uid in order]
+            messages = fetch_messages(self, order, final)
+            completion = messages_completion(messages, min_success_ratio=0.0)
+            self.log.info("%s", completion.message)
+            if completion.done:
+                return messages
+            moving = {
+                uid: message.raw_status or message.status.value
+                for uid, message in zip(order, messages, strict=True)
+                if not message.status.is_terminal
+            }
             self._wait_or_give_up(
                 deadline,
                 poll_interval,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.compat import BaseNotifier, redact
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
-from airflow_provider_textiopro.errors import TextioProInputError
+from airflow_provider_textiopro.segments import check_max_segments, estimate_segments
 
 if TYPE_CHECKING:
     import jinja2
@@ -93,8 +93,6 @@ def alert_text(context: Mapping[str, Any]) -> str:
 
 def fit_segments(text: str, max_segments: int) -> str:
     """Return ``text``, cut and ended with ``...`` when it takes more than ``max_segments`` SMS segments."""
-    from airflow_provider_textiopro.segments import estimate_segments
-
     if estimate_segments(text).segments <= max_segments:
         return text
     low, high = 0, len(text)
@@ -136,14 +134,10 @@ class TextioProNotifier(BaseNotifier):
         context: Context | None = None,
     ) -> None:
         super().__init__()
-        if isinstance(max_segments, bool) or not isinstance(max_segments, int) or max_segments < 1:
-            raise TextioProInputError(
-                f"max_segments must be a whole number of at least 1, not {max_segments!r}."
-            )
         self.recipients = recipients
         self.message = message
         self.sender_id = sender_id
-        self.max_segments = max_segments
+        self.max_segments = check_max_segments(max_segments)
         self.textiopro_conn_id = textiopro_conn_id
         self.context = context or {}
 

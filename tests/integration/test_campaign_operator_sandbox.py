@@ -8,6 +8,7 @@ import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
 from contact_helpers import emitted_assets, task_context
+from task_state import FakeTaskStateStore
 
 from airflow_provider_textiopro.errors import TextioProInputError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
@@ -18,19 +19,6 @@ from airflow_provider_textiopro.operators.campaigns import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-class StateStore:
-    """Airflow 3.3's task state store: what one task instance keeps across its tries."""
-
-    def __init__(self):
-        self.values = {}
-
-    def get(self, key, default=None):
-        return self.values.get(key, default)
-
-    def set(self, key, value, **kwargs):
-        self.values[key] = value
 
 
 @pytest.fixture
@@ -58,7 +46,7 @@ def pushed(context):
 
 def test_send_and_wait_until_done(textiopro_conn, sandbox, group_uid):
     task = op(group_uid, wait_for_completion=True, poll_interval=0.2, timeout=60)
-    context = task_context(task, task_state_store=StateStore())
+    context = task_context(task, task_state_store=FakeTaskStateStore())
     uid = task.execute(context)
     campaign = TextioProHook(textiopro_conn).get_campaign(uid)
     assert campaign.status.value == "done"
@@ -82,7 +70,7 @@ def test_send_without_waiting_returns_at_once(textiopro_conn, sandbox, group_uid
 
 @pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="the task state store arrived in Airflow 3.3")
 def test_a_retry_does_not_send_again(textiopro_conn, sandbox, group_uid):
-    store = StateStore()
+    store = FakeTaskStateStore()
     task = op(group_uid)
     first = task.execute(task_context(task, task_state_store=store))
     retry = op(group_uid, wait_for_completion=True, poll_interval=0.2, timeout=60)

@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
+from task_state import FakeTaskStateStore
 
 from airflow_provider_textiopro.compat import ResumableJobMixin
 from airflow_provider_textiopro.errors import (
@@ -55,19 +56,6 @@ def hook():
 def emitted():
     with mock.patch(f"{MODULE}.emit_asset_event") as emit:
         yield emit
-
-
-class StateStore:
-    """The task state store of Airflow 3.3: survives the retries of one task instance."""
-
-    def __init__(self):
-        self.values = {}
-
-    def get(self, key, default=None):
-        return self.values.get(key, default)
-
-    def set(self, key, value, **kwargs):
-        self.values[key] = value
 
 
 def make_context(try_number=1, store=None):
@@ -155,7 +143,7 @@ def test_bad_wait_settings_fail_at_init(kwargs, match):
 
 def test_send_without_waiting(hook, emitted):
     later = datetime.now(timezone.utc) + timedelta(days=2)
-    context = make_context(store=StateStore())
+    context = make_context(store=FakeTaskStateStore())
     task = op(
         contact_list_ids=f"{GROUP},{OTHER}",
         sender_id="Shop",
@@ -297,7 +285,7 @@ def test_execute_complete_raises(emitted, payload, error, match):
 @needs_task_state
 class TestRetries:
     def test_retry_follows_the_running_campaign(self, hook, emitted):
-        store = StateStore()
+        store = FakeTaskStateStore()
         first = op(wait_for_completion=True)
         hook.wait_for_campaign.side_effect = TextioProError("worker lost while waiting")
         with pytest.raises(TextioProError):
@@ -312,14 +300,14 @@ class TestRetries:
 
     @pytest.mark.parametrize("status", ["done", "cancelled"])
     def test_retry_never_resends_a_finished_campaign(self, hook, emitted, status):
-        store = StateStore()
+        store = FakeTaskStateStore()
         store.set(CAMPAIGN_UID_XCOM_KEY, UID)
         hook.get_campaign.return_value = campaign(status)
         assert op().execute(make_context(try_number=2, store=store)) == UID
         hook.send_campaign.assert_not_called()
 
     def test_retry_of_a_failed_campaign_fails_again_when_waiting(self, hook, emitted):
-        store = StateStore()
+        store = FakeTaskStateStore()
         store.set(CAMPAIGN_UID_XCOM_KEY, UID)
         hook.get_campaign.return_value = campaign("failed", failed=9)
         hook.wait_for_campaign.return_value = campaign("failed", failed=9)
@@ -328,14 +316,14 @@ class TestRetries:
         hook.send_campaign.assert_not_called()
 
     def test_retry_is_not_stopped_by_a_schedule_time_now_past(self, hook, emitted):
-        store = StateStore()
+        store = FakeTaskStateStore()
         store.set(CAMPAIGN_UID_XCOM_KEY, UID)
         task = op(schedule_time="2001-01-01 10:00", contact_list_ids="not validated again")
         assert task.execute(make_context(try_number=2, store=store)) == UID
         hook.send_campaign.assert_not_called()
 
     def test_deferred_retry_defers_on_the_same_campaign(self, hook):
-        store = StateStore()
+        store = FakeTaskStateStore()
         store.set(CAMPAIGN_UID_XCOM_KEY, UID)
         with pytest.raises(TaskDeferred) as deferred:
             op(wait_for_completion=True, deferrable=True).execute(make_context(try_number=2, store=store))
@@ -353,7 +341,7 @@ class TestRetries:
 def test_without_task_state_a_retry_sends_again_and_warns(hook, emitted, durable):
     logger = mock.MagicMock()
     kwargs = {} if durable is None else {"durable": durable}
-    store = StateStore()
+    store = FakeTaskStateStore()
     store.set(CAMPAIGN_UID_XCOM_KEY, "0123456789abc")
     with mock.patch.object(
         TextioProSendCampaignOperator, "log", new_callable=mock.PropertyMock, return_value=logger

@@ -37,10 +37,20 @@ def test_wait_for_campaign_polls_until_final_and_logs_each_poll(monkeypatch, cap
     assert sleeps == [10, 10]
     polls = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Campaign c0ffee0000001")]
     assert polls == [
-        "Campaign c0ffee0000001 is queued (no messages yet)",
-        "Campaign c0ffee0000001 is processing (delivered 3)",
-        "Campaign c0ffee0000001 is done (delivered 5)",
+        "Campaign c0ffee0000001 (api) is queued: no message counts yet.",
+        "Campaign c0ffee0000001 (api) is processing: 3 delivered.",
+        "Campaign c0ffee0000001 (api) is done: 5 delivered.",
     ]
+
+
+@responses.activate
+def test_wait_for_campaign_waits_through_an_unknown_status(monkeypatch):
+    hook, sleeps = make_hook(monkeypatch)
+    for status in ("archived", "done"):
+        responses.add("GET", CAMPAIGN, json=campaign(status))
+
+    assert hook.wait_for_campaign("c0ffee0000001", poll_interval=4).status is CampaignStatus.DONE
+    assert sleeps == [4]
 
 
 @responses.activate
@@ -78,6 +88,24 @@ def test_wait_for_messages_polls_only_the_moving_ones(monkeypatch):
     ]
     assert [c.request.url.rsplit("/", 1)[1] for c in responses.calls] == ["a", "b", "b"]
     assert sleeps == [3]
+
+
+@responses.activate
+def test_wait_for_messages_fetches_an_unknown_status_again_and_logs_each_poll(monkeypatch, caplog):
+    caplog.set_level(logging.INFO)
+    hook, _ = make_hook(monkeypatch)
+    responses.add("GET", f"{V3}/sms/a", json=message("a", "Queued at carrier"))
+    responses.add("GET", f"{V3}/sms/b", json=message("b", "Enroute"))
+    responses.add("GET", f"{V3}/sms/a", json=message("a", "Delivered"))
+    responses.add("GET", f"{V3}/sms/b", json=message("b", "Delivered"))
+
+    result = hook.wait_for_messages(["a", "b"], poll_interval=3)
+
+    assert [m.status for m in result] == [MessageStatus.DELIVERED, MessageStatus.DELIVERED]
+    assert [c.request.url.rsplit("/", 1)[1] for c in responses.calls] == ["a", "b", "a", "b"]
+    logged = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith("1 of 2 messages final (0 delivered); waiting for") for line in logged)
+    assert "2 of 2 messages delivered (100%)." in logged
 
 
 @responses.activate
