@@ -7,7 +7,7 @@ import threading
 from abc import abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from functools import cached_property, partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ IF_EXISTS_MODES = ("reuse", "fail")
 RECORDS_BATCH_SIZE = 1000
 MAX_REPORTED_INVALID_ROWS = 100
 PROGRESS_EVERY = 100
+IN_FLIGHT_PER_WORKER = 2
 
 
 class TextioProCreateGroupOperator(BaseOperator):
@@ -93,8 +94,10 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
 class _ContactWriter:
     """Run planned contact writes with bounded concurrency, one hook per worker thread.
 
-    Failed writes are collected in :attr:`errors`. An auth error stops the
-    sync: writes not started yet are skipped, and the error is raised.
+    At most ``IN_FLIGHT_PER_WORKER`` writes per worker are handed to the pool at a
+    time, so memory does not grow with the writes of a batch. Failed writes are
+    collected in :attr:`errors`. An auth error stops the sync: writes not started
+    yet are skipped, and the error is raised.
     """
 
     def __init__(
@@ -106,6 +109,7 @@ class _ContactWriter:
         self._local = threading.local()
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="textiopro-contacts")
+        self._max_in_flight = IN_FLIGHT_PER_WORKER * max_workers
         self.done: Counter[str] = Counter()
         self.errors: list[tuple[ContactWrite, str]] = []
 
@@ -145,21 +149,31 @@ class _ContactWriter:
             raise
         return True
 
-    def run(self, writes: Sequence[ContactWrite]) -> None:
+    def run(self, writes: Iterable[ContactWrite]) -> None:
         """Execute ``writes``; return when each is done or failed."""
-        futures = {self._pool.submit(self._write, write): write for write in writes}
-        for future in as_completed(futures):
-            write, error = futures[future], future.exception()
-            if isinstance(error, TextioProAuthError):
-                self._log.error("Stopping the sync after %s writes: %s", self.total, error)
-                raise error
-            if error is not None:
-                self.errors.append((write, f"{type(error).__name__}: {error}"))
-                self._log.warning("Could not %s contact %s: %s", write.action, write.phone, error)
-            elif future.result():
-                self.done[write.action] += 1
-                if self.total % PROGRESS_EVERY == 0:
-                    self._log.info("%s contact writes done (%s).", self.total, dict(self.done))
+        pending: dict[Future[bool], ContactWrite] = {}
+        for write in writes:
+            while len(pending) >= self._max_in_flight:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    self._record(pending.pop(future), future)
+            pending[self._pool.submit(self._write, write)] = write
+        for future in as_completed(pending):
+            self._record(pending[future], future)
+
+    def _record(self, write: ContactWrite, future: Future[bool]) -> None:
+        """Count a finished write or keep its error; re-raise an auth error."""
+        error = future.exception()
+        if isinstance(error, TextioProAuthError):
+            self._log.error("Stopping the sync after %s writes: %s", self.total, error)
+            raise error
+        if error is not None:
+            self.errors.append((write, f"{type(error).__name__}: {error}"))
+            self._log.warning("Could not %s contact %s: %s", write.action, write.phone, error)
+        elif future.result():
+            self.done[write.action] += 1
+            if self.total % PROGRESS_EVERY == 0:
+                self._log.info("%s contact writes done (%s).", self.total, dict(self.done))
 
 
 class BaseTextioProContactSyncOperator(BaseOperator):
