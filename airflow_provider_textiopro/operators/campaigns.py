@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.assets import campaign_asset, default_outlets, emit_asset_event
-from airflow_provider_textiopro.compat import BaseOperator, ResumableJobMixin, conf
+from airflow_provider_textiopro.compat import conf
 from airflow_provider_textiopro.completion import FAILURE, SUCCESS, campaign_completion
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import (
@@ -20,11 +19,11 @@ from airflow_provider_textiopro.errors import (
 )
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
 from airflow_provider_textiopro.models import CampaignStatus
+from airflow_provider_textiopro.operators.base import TextioProSendOperator
 from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
-    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
 CAMPAIGN_UID_XCOM_KEY = "textiopro_campaign_uid"
 _GROUP_UID = re.compile(r"[0-9a-f]{13}")
@@ -57,7 +56,7 @@ def parse_group_uids(value: str | Sequence[str] | None) -> list[str]:
     return uids
 
 
-class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
+class TextioProSendCampaignOperator(TextioProSendOperator):
     """Send a campaign to one or more contact groups, once, and optionally wait until it is finished.
 
     The parameters are checked before the send request (group uids, channel,
@@ -127,7 +126,7 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
         **kwargs: Any,
     ) -> None:
         kwargs["outlets"] = default_outlets("campaign", kwargs.get("outlets"))
-        super().__init__(**kwargs)
+        super().__init__(textiopro_conn_id=textiopro_conn_id, **kwargs)
         if poll_interval <= 0:
             raise TextioProInputError(
                 f"poll_interval must be a positive number of seconds, not {poll_interval!r}."
@@ -146,19 +145,7 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.deferrable = deferrable
-        self.textiopro_conn_id = textiopro_conn_id
         self._finished_uid: str | None = None
-
-    @cached_property
-    def hook(self) -> TextioProHook:
-        """The TextioPro hook of ``textiopro_conn_id``."""
-        from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-
-        return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
-
-    def execute(self, context: Context) -> str:
-        """Send the campaign (unless an earlier try did), and wait when asked."""
-        return self.execute_resumable(context)
 
     def _validated_request(self) -> dict[str, Any]:
         """Return the send_campaign arguments, checked before any request."""
@@ -181,15 +168,7 @@ class TextioProSendCampaignOperator(ResumableJobMixin, BaseOperator):
 
     def submit_job(self, context: Context) -> str:
         """Validate the parameters, send the campaign and return its uid."""
-        request = self._validated_request()
-        ti = context.get("ti")
-        if not self.durable and ti is not None and (ti.try_number or 1) > 1:
-            self.log.warning(
-                "Try %s: no task state keeps the campaign uid of earlier tries here (Airflow < 3.3 or "
-                "durable=False), so if an earlier try sent the campaign, this try sends it again.",
-                ti.try_number,
-            )
-        campaign = self.hook.send_campaign(**request)
+        campaign = self.hook.send_campaign(**self._validated_request())
         when = f" for {campaign.schedule_time}" if campaign.schedule_time else ""
         self.log.info("Campaign %s sent, status %s%s.", campaign.uid, campaign.status.value, when)
         return campaign.uid

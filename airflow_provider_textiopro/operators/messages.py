@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_textiopro.compat import AirflowFailException, BaseOperator
+from airflow_provider_textiopro.compat import AirflowFailException
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import TextioProError, TextioProInputError, TextioProSendUncertainError
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink
+from airflow_provider_textiopro.models import SendResult
+from airflow_provider_textiopro.operators.base import TextioProSendOperator
+from airflow_provider_textiopro.outcomes import chunked
 from airflow_provider_textiopro.phone import NormalizedRecipients, check_on_invalid, normalize_recipients
 from airflow_provider_textiopro.segments import SegmentEstimate, check_max_segments, estimate_segments
+from airflow_provider_textiopro.send_progress import SendProgress
 from airflow_provider_textiopro.validation import (
     format_schedule_time,
     validate_channel,
@@ -22,13 +25,14 @@ from airflow_provider_textiopro.validation import (
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
-    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-    from airflow_provider_textiopro.models import SendResult
+    from airflow_provider_textiopro.models import RecipientOutcome
+
+MESSAGE_SEND_KEY = "textiopro_message_send"
 
 
-class TextioProSendMessageOperator(BaseOperator):
+class TextioProSendMessageOperator(TextioProSendOperator):
     """
-    Send one message to one or many recipients through TextioPro.
+    Send one message to one or many recipients through TextioPro, once.
 
     Every parameter is checked before any request: recipients are normalised (national
     numbers with the connection's ``default_region``), the channel's rules, the sender
@@ -44,9 +48,21 @@ class TextioProSendMessageOperator(BaseOperator):
     when every accepted message reports a numeric cost). A scheduled send has no uids:
     TextioPro creates the messages when their time comes.
 
-    A send is never repeated by an Airflow retry once part of it may have gone out: when
-    a later request of a large send fails, or a request got no answer, the task fails
-    without retrying and says how many recipients already got the message.
+    Retries never send anyone the message twice on Airflow 3.3+. The task's state store
+    (``ResumableJobMixin``, ``durable=True`` by default) gets each request's numbers
+    before it is sent and its outcomes once answered (``textiopro_message_request_<n>``),
+    then the finished send (``textiopro_message_send``). A retry sends only to the
+    recipients that no earlier request reached, and a retry after the whole send (a later
+    step failed, or the worker was lost before the task was marked done) returns the
+    stored summary without sending. The recipients of a request that got no answer may
+    or may not have the message: they are never sent it again, and once the others are
+    handled the task fails without retrying and names them. To send anew, start a new
+    DAG run or delete those task state keys.
+
+    Below Airflow 3.3, or with ``durable=False``, there is no task state: once part of a
+    send may have gone out (a later request failed, or a request got no answer) the task
+    fails without retrying and says how many recipients already got the message; a retry
+    after a complete send sends it again, and says so in its log.
 
     :param recipients: phone numbers: a string separated by commas, semicolons or line
         breaks, a list, or an XComArg (nested lists are flattened one level). (templated)
@@ -86,6 +102,7 @@ class TextioProSendMessageOperator(BaseOperator):
     template_fields_renderers = {"recipients": "json"}
     ui_color = "#d6ecfa"
     operator_extra_links = (TextioProMessageLink(),)
+    external_id_key = MESSAGE_SEND_KEY
 
     def __init__(
         self,
@@ -105,7 +122,7 @@ class TextioProSendMessageOperator(BaseOperator):
         textiopro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(textiopro_conn_id=textiopro_conn_id, **kwargs)
         check_on_invalid(on_invalid)
         if not (isinstance(type, str) and "{{" in type):
             validate_type(type)
@@ -123,27 +140,23 @@ class TextioProSendMessageOperator(BaseOperator):
         self.on_invalid = on_invalid
         self.max_segments = max_segments
         self.check_balance = check_balance
-        self.textiopro_conn_id = textiopro_conn_id
+        self._progress: SendProgress | None = None
 
-    @cached_property
-    def hook(self) -> TextioProHook:
-        """The TextioPro hook of ``textiopro_conn_id``."""
-        from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+    def submit_job(self, context: Context) -> dict[str, Any]:
+        """Validate everything, send to each recipient no earlier try reached, and return the send's record.
 
-        return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
-
-    def execute(self, context: Context) -> dict[str, Any]:
-        """Validate everything, send, log the outcome and return the summary."""
-        hook = self.hook
+        The record is the summary without the outcomes; ``ResumableJobMixin`` keeps it
+        under ``textiopro_message_send``.
+        """
         channel_fields = validate_channel(
             self.type,
             self.message,
             {"language": self.language, "gender": self.gender, "media_url": self.media_url},
         )
         sender_id = validate_sender_id(self.sender_id, type=self.type)
-        schedule_time = format_schedule_time(self.schedule_time, timezone=hook.timezone)
+        schedule_time = format_schedule_time(self.schedule_time, timezone=self.hook.timezone)
         recipients = normalize_recipients(
-            self.recipients, default_region=hook.default_region, on_invalid=self.on_invalid
+            self.recipients, default_region=self.hook.default_region, on_invalid=self.on_invalid
         )
         self._log_invalid(recipients)
         if not recipients.numbers:
@@ -152,28 +165,86 @@ class TextioProSendMessageOperator(BaseOperator):
                 "nothing was sent."
             )
         estimate = estimate_segments(self.message, unicode=self.type == "unicode")
-        self._check_segments(estimate, len(recipients.numbers))
-        if self.check_balance:
-            self._check_balance(hook, estimate.segments * len(recipients.numbers))
+        progress = self._progress = SendProgress.load(self.task_state_store(context))
+        numbers = progress.unsent(recipients.numbers)
+        if progress.requests:
+            self.log.info(
+                "Earlier tries of this task made %d request(s) for %d recipient(s): sending to the %d "
+                "recipient(s) they did not reach, and to no one else.",
+                progress.requests,
+                len(recipients.numbers) - len(numbers),
+                len(numbers),
+            )
+        if numbers:
+            self._check_segments(estimate, len(numbers))
+            if self.check_balance:
+                self._check_balance(estimate.segments * len(numbers))
+            self.log.info(
+                "Sending a %s message from %s to %d recipient(s)%s.",
+                self.type,
+                sender_id or f"the connection's default sender ({self.hook.default_sender_id or 'none set'})",
+                len(numbers),
+                f", scheduled for {schedule_time} ({self.hook.timezone})" if schedule_time else "",
+            )
+            self._send(
+                progress,
+                numbers,
+                recipients.numbers,
+                sender_id=sender_id,
+                type=self.type,
+                schedule_time=schedule_time,
+                dlt_template_id=self.dlt_template_id,
+                **channel_fields,
+            )
+        return {
+            "invalid": [{"recipient": raw, "reason": reason} for raw, reason in recipients.invalid],
+            "scheduled": schedule_time is not None,
+            "type": self.type,
+            "encoding": estimate.encoding,
+            "characters": estimate.characters,
+            "segments_per_message": estimate.segments,
+        }
 
+    def get_job_status(self, external_id: Any, context: Context) -> str:
+        """Return ``"sent"``: a send is recorded only once it is over."""
         self.log.info(
-            "Sending a %s message from %s to %d recipient(s)%s.",
-            self.type,
-            sender_id or f"the connection's default sender ({hook.default_sender_id or 'none set'})",
-            len(recipients.numbers),
-            f", scheduled for {schedule_time} ({hook.timezone})" if schedule_time else "",
+            "An earlier try of this task finished the send: returning its summary, sending nothing."
         )
-        result = self._send(hook, recipients.numbers, sender_id, schedule_time, channel_fields)
-        summary = self._summary(result, recipients, estimate)
+        return "sent"
+
+    def is_job_active(self, status: str) -> bool:
+        """Return False: a recorded send is over."""
+        return False
+
+    def is_job_succeeded(self, status: str) -> bool:
+        """Return True, so that a recorded send is never sent again (its result fails again if it failed)."""
+        return True
+
+    def poll_until_complete(self, external_id: Any, context: Context) -> None:
+        """Wait for nothing: ``TextioProMessageSensor`` waits for the delivery."""
+
+    def get_job_result(self, external_id: Any, context: Context) -> dict[str, Any]:
+        """Log and return the summary of the send; fail when it reached no one, or some maybe."""
+        progress = self._progress
+        if progress is None:
+            progress = SendProgress.load(self.task_state_store(context))
+        summary = self._summary(progress.outcomes, external_id)
         self._log_outcome(summary)
+        if progress.uncertain:
+            raise AirflowFailException(
+                f"TextioPro gave no answer to the request for {len(progress.uncertain)} recipient(s) (the "
+                f"first is {progress.uncertain[0]}): they may or may not have got the message, so they are "
+                "not sent it again and the task is not retried. Check the TextioPro dashboard and send to "
+                "those who did not get it with a new task."
+            )
         if not summary["accepted"]:
             raise TextioProInputError(
                 f"TextioPro refused every recipient ({summary['refused']}); nothing was sent. "
                 "See the reasons above."
             )
-        if result.uids:
+        if summary["uids"]:
             context["ti"].xcom_push(
-                key=MESSAGE_URL_XCOM_KEY, value=hook.dashboard_url("message", result.uids[0])
+                key=MESSAGE_URL_XCOM_KEY, value=self.hook.dashboard_url("message", summary["uids"][0])
             )
         return summary
 
@@ -210,9 +281,9 @@ class TextioProSendMessageOperator(BaseOperator):
                 "raise max_segments. Nothing was sent."
             )
 
-    def _check_balance(self, hook: TextioProHook, needed: int) -> None:
+    def _check_balance(self, needed: int) -> None:
         """Fail when the balance is a number smaller than ``needed``."""
-        balance = hook.get_balance()
+        balance = self.hook.get_balance()
         if balance.unlimited or balance.amount is None:
             self.log.info("Balance is %r: not a number, so it is not checked.", balance.remaining)
             return
@@ -224,66 +295,67 @@ class TextioProSendMessageOperator(BaseOperator):
         self.log.info("Balance is %s, enough for the estimated %d segment(s).", balance.remaining, needed)
 
     def _send(
-        self,
-        hook: TextioProHook,
-        numbers: list[str],
-        sender_id: str | None,
-        schedule_time: str | None,
-        channel_fields: dict[str, Any],
-    ) -> SendResult:
-        """Call the hook; once part of the send went out, turn a failure into one that is not retried."""
-        sent = 0
-
-        def on_chunk_sent(done: int, total: int) -> None:
-            nonlocal sent
-            sent = done
-            self.log.info("Sent %d of %d recipients.", done, total)
-
-        try:
-            return hook.send_message(
+        self, progress: SendProgress, numbers: list[str], everyone: list[str], **send_kwargs: Any
+    ) -> None:
+        """Send to ``numbers`` one request of at most 100 at a time, writing each down in ``progress``."""
+        for chunk in chunked(numbers):
+            progress.start(chunk)
+            try:
                 # With '+', the hook reads the normalised numbers as international, never nationally again.
-                [f"+{number}" for number in numbers],
-                self.message,
-                sender_id=sender_id,
-                type=self.type,
-                schedule_time=schedule_time,
-                dlt_template_id=self.dlt_template_id,
-                on_chunk_sent=on_chunk_sent,
-                **channel_fields,
-            )
-        except Exception as exc:
-            if sent == 0 and not isinstance(exc, TextioProSendUncertainError):
+                result = self.hook.send_message(
+                    [f"+{number}" for number in chunk], self.message, **send_kwargs
+                )
+            except Exception as exc:
+                if isinstance(exc, TextioProError) and not isinstance(exc, TextioProSendUncertainError):
+                    progress.forget()
+                self._stopped(progress, everyone, exc)
                 raise
-            what = (
-                f"The send failed after {sent} of {len(numbers)} recipients got the message"
-                if sent
-                else "The send may or may not have reached TextioPro"
-            )
-            raise AirflowFailException(
-                f"{what} ({exc}). The task is not retried, so nobody gets the message twice: check "
-                f"the TextioPro dashboard, then send to the {len(numbers) - sent} remaining recipient(s) "
-                f"(the first is {numbers[sent]}) if they did not get it."
-            ) from exc
+            progress.finish(result.outcomes)
+            self.log.info("Sent %d of %d recipients.", len(progress.outcomes), len(everyone))
 
-    def _summary(
-        self, result: SendResult, recipients: NormalizedRecipients, estimate: SegmentEstimate
-    ) -> dict[str, Any]:
-        """Return the JSON-able XCom summary of a send."""
+    def _stopped(self, progress: SendProgress, everyone: list[str], error: Exception) -> None:
+        """Say what a send stopped by ``error`` did; without task state, fail without retry if it sent."""
+        sent = len(progress.outcomes)
+        if progress.store is not None:
+            self.log.warning(
+                "The send stopped after %d of %d recipients (%s). The task state keeps who was sent: a "
+                "retry sends only to the %d recipient(s) not reached yet%s.",
+                sent,
+                len(everyone),
+                error,
+                len(progress.unsent(everyone)),
+                f", never to the {len(progress.uncertain)} whose request got no answer"
+                if progress.uncertain
+                else "",
+            )
+            return
+        if not sent and not progress.uncertain:
+            return
+        answered = {outcome.recipient for outcome in progress.outcomes}
+        rest = [number for number in everyone if number not in answered]
+        what = (
+            f"The send failed after {sent} of {len(everyone)} recipients got the message"
+            if sent
+            else "The send may or may not have reached TextioPro"
+        )
+        raise AirflowFailException(
+            f"{what} ({error}). The task is not retried, so nobody gets the message twice: check "
+            f"the TextioPro dashboard, then send to the {len(rest)} remaining recipient(s) "
+            f"(the first is {rest[0]}) if they did not get it."
+        ) from error
+
+    def _summary(self, outcomes: list[RecipientOutcome], record: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the JSON-able XCom summary: ``record`` with what the outcomes add up to."""
+        result = SendResult(outcomes=outcomes, scheduled=record["scheduled"])
         accepted = result.accepted
+        segments = record["segments_per_message"]
         return {
             "uids": result.uids,
-            "outcomes": [outcome.to_dict() for outcome in result.outcomes],
+            "outcomes": [outcome.to_dict() for outcome in outcomes],
             "accepted": len(accepted),
             "refused": len(result.refused),
-            "invalid": [{"recipient": raw, "reason": reason} for raw, reason in recipients.invalid],
-            "scheduled": result.scheduled,
-            "type": self.type,
-            "encoding": estimate.encoding,
-            "characters": estimate.characters,
-            "segments_per_message": estimate.segments,
-            "total_segments": sum(
-                estimate.segments if outcome.segments is None else outcome.segments for outcome in accepted
-            ),
+            **record,
+            "total_segments": sum(segments if o.segments is None else o.segments for o in accepted),
             "cost": _total_cost(outcome.cost for outcome in accepted),
         }
 

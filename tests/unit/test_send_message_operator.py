@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
+from task_state import FakeTaskStateStore
 
-from airflow_provider_textiopro.compat import AirflowFailException
+from airflow_provider_textiopro.compat import AirflowFailException, ResumableJobMixin
 from airflow_provider_textiopro.errors import (
     TextioProError,
     TextioProInputError,
@@ -17,30 +20,44 @@ from airflow_provider_textiopro.errors import (
 )
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink
 from airflow_provider_textiopro.models import Balance, RecipientOutcome, SendResult
-from airflow_provider_textiopro.operators.messages import TextioProSendMessageOperator
+from airflow_provider_textiopro.operators.messages import MESSAGE_SEND_KEY, TextioProSendMessageOperator
+from airflow_provider_textiopro.send_progress import REQUEST_KEY
 
 NL_MOBILES = [f"3161234{i:04d}" for i in range(250)]
+needs_task_state = pytest.mark.skipif(
+    not AIRFLOW_V_3_3_PLUS, reason="the task state store (ResumableJobMixin) arrived in Airflow 3.3"
+)
 
 
-def fake_send(recipients, message, *, on_chunk_sent=None, schedule_time=None, refuse=(), **kwargs):
-    """Answer like the hook: one outcome per recipient, progress after each chunk of 100."""
-    numbers = [r.lstrip("+") for r in recipients]
+def fake_send(recipients, message, *, schedule_time=None, refuse=(), **kwargs):
+    """Answer like the hook for one request: one outcome per recipient."""
+    assert len(recipients) <= 100
     outcomes = []
-    for start in range(0, len(numbers), 100):
-        for number in numbers[start : start + 100]:
-            if number in refuse:
-                outcomes.append(RecipientOutcome(recipient=number, error="Number contains in the blacklist"))
-            elif schedule_time:
-                outcomes.append(RecipientOutcome(recipient=number, status="scheduled"))
-            else:
-                outcomes.append(
-                    RecipientOutcome(
-                        recipient=number, uid=f"u{number[-6:]}", status="Delivered", cost="0.05", segments=1
-                    )
+    for number in (r.lstrip("+") for r in recipients):
+        if number in refuse:
+            outcomes.append(RecipientOutcome(recipient=number, error="Number contains in the blacklist"))
+        elif schedule_time:
+            outcomes.append(RecipientOutcome(recipient=number, status="scheduled"))
+        else:
+            outcomes.append(
+                RecipientOutcome(
+                    recipient=number, uid=f"u{number[-6:]}", status="Delivered", cost="0.05", segments=1
                 )
-        if on_chunk_sent:
-            on_chunk_sent(min(start + 100, len(numbers)), len(numbers))
-    return SendResult(outcomes=outcomes, scheduled=bool(schedule_time), requests=(len(numbers) + 99) // 100)
+            )
+    return SendResult(outcomes=outcomes, scheduled=bool(schedule_time), requests=1)
+
+
+def failing_on_request(number, error):
+    """Return a hook send that raises ``error`` on its request ``number`` (1-based) and answers the others."""
+    calls = []
+
+    def send(recipients, message, **kwargs):
+        calls.append(list(recipients))
+        if len(calls) == number:
+            raise error
+        return fake_send(recipients, message, **kwargs)
+
+    return send
 
 
 @pytest.fixture
@@ -59,7 +76,11 @@ def hook():
 
 @pytest.fixture
 def context():
-    return {"ti": mock.MagicMock()}
+    return make_context()
+
+
+def make_context(try_number=1, store=None):
+    return {"ti": mock.MagicMock(try_number=try_number), "task_state_store": store}
 
 
 def run(context, **kwargs):
@@ -78,7 +99,6 @@ def test_single_recipient(hook, context):
         type="plain",
         schedule_time=None,
         dlt_template_id=None,
-        on_chunk_sent=mock.ANY,
     )
     assert result == {
         "uids": ["u345678"],
@@ -129,6 +149,7 @@ def test_large_send_logs_progress_and_segments(hook, context, logged):
     )
     for done in ("Sent 100 of 250", "Sent 200 of 250", "Sent 250 of 250"):
         assert done in text
+    assert [len(c.args[0]) for c in hook.send_message.call_args_list] == [100, 100, 50]
 
 
 def test_server_segments_are_summed_and_missing_ones_estimated(hook, context):
@@ -277,7 +298,7 @@ def test_check_balance(hook, context, balance, sends):
     kwargs = {"recipients": NL_MOBILES, "message": "x" * 200, "check_balance": True}
     if sends:
         run(context, **kwargs)
-        hook.send_message.assert_called_once()
+        assert hook.send_message.call_count == 3
     else:
         with pytest.raises(TextioProError, match=r"balance \(₱499\) is less than the estimated 500 segment"):
             run(context, **kwargs)
@@ -291,18 +312,18 @@ def test_failure_before_anything_was_sent_propagates_for_retry(hook, context):
 
 
 def test_failure_after_a_partial_send_is_not_retried(hook, context):
-    def send(recipients, message, *, on_chunk_sent, **kwargs):
-        on_chunk_sent(100, len(recipients))
-        raise TextioProServerError("TextioPro answered 502")
-
-    hook.send_message.side_effect = send
+    hook.send_message.side_effect = failing_on_request(2, TextioProServerError("TextioPro answered 502"))
     with pytest.raises(AirflowFailException, match=r"after 100 of 250 recipients got the message") as info:
         run(context, recipients=NL_MOBILES)
     assert "send to the 150 remaining recipient(s) (the first is 31612340100)" in str(info.value)
+    assert hook.send_message.call_count == 2
 
 
-def test_uncertain_send_is_not_retried(hook, context):
-    hook.send_message.side_effect = TextioProSendUncertainError("no answer")
+@pytest.mark.parametrize(
+    "error", [TextioProSendUncertainError("no answer"), RuntimeError("connection pool broke")]
+)
+def test_uncertain_send_is_not_retried(hook, context, error):
+    hook.send_message.side_effect = error
     with pytest.raises(AirflowFailException, match="may or may not have reached TextioPro"):
         run(context, recipients="31612345678")
 
@@ -410,3 +431,109 @@ def test_dynamic_task_mapping(hook, context):
         ["+31612345678", "+447911123456"],
         ["+8801721970168"],
     ]
+
+
+def track(hook, send, answered):
+    """Make ``send`` the hook's send; count in ``answered`` the numbers of each request it answers."""
+
+    def counting(recipients, message, **kwargs):
+        result = send(recipients, message, **kwargs)
+        answered.update(r.lstrip("+") for r in recipients)
+        return result
+
+    hook.send_message.side_effect = counting
+
+
+def test_operator_is_resumable():
+    assert isinstance(
+        TextioProSendMessageOperator(task_id="s", recipients="1", message="m"), ResumableJobMixin
+    )
+
+
+@needs_task_state
+class TestRetries:
+    def test_a_retry_sends_only_to_the_recipients_not_reached(self, hook, logged):
+        store, answered = FakeTaskStateStore(), Counter()
+        track(hook, failing_on_request(2, TextioProServerError("TextioPro answered 502")), answered)
+        with pytest.raises(TextioProServerError, match="502"):
+            run(make_context(store=store), recipients=NL_MOBILES)
+        assert set(store.values) == {REQUEST_KEY.format(0)}
+        assert "a retry sends only to the 150 recipient(s) not reached yet" in logged()
+
+        track(hook, fake_send, answered)
+        result = run(make_context(try_number=2, store=store), recipients=NL_MOBILES)
+
+        assert result["accepted"] == 250
+        assert [o["recipient"] for o in result["outcomes"]] == NL_MOBILES
+        assert [len(c.args[0]) for c in hook.send_message.call_args_list] == [100, 100, 100, 50]
+        assert answered == Counter(NL_MOBILES)
+        assert "sending to the 150 recipient(s) they did not reach" in logged()
+
+    def test_a_retry_after_the_whole_send_sends_nothing(self, hook):
+        store, answered = FakeTaskStateStore(), Counter()
+        track(hook, fake_send, answered)
+        first = run(make_context(store=store), recipients=NL_MOBILES, message="x" * 200)
+        assert set(store.values) == {MESSAGE_SEND_KEY, *(REQUEST_KEY.format(i) for i in range(3))}
+        assert "outcomes" not in store.values[MESSAGE_SEND_KEY]
+        assert all(len(json.dumps(value)) < 65535 for value in store.values.values())
+
+        context = make_context(try_number=2, store=store)
+        again = run(
+            context, recipients="no longer a number", message="x" * 200, schedule_time="2001-01-01 10:00"
+        )
+
+        assert again == first
+        assert hook.send_message.call_count == 3
+        assert answered == Counter(NL_MOBILES)
+        context["ti"].xcom_push.assert_called_once_with(
+            key=MESSAGE_URL_XCOM_KEY, value=f"https://app.textiopro.com/reports/{first['uids'][0]}/view"
+        )
+
+    def test_a_retry_of_a_send_refused_everywhere_fails_again_without_sending(self, hook):
+        store = FakeTaskStateStore()
+        hook.send_message.side_effect = lambda *a, **k: fake_send(*a, refuse={"31612345678"}, **k)
+        for try_number in (1, 2):
+            with pytest.raises(TextioProInputError, match="refused every recipient"):
+                run(make_context(try_number=try_number, store=store), recipients="31612345678")
+        assert hook.send_message.call_count == 1
+
+    @pytest.mark.parametrize(
+        "error",
+        [TextioProSendUncertainError("no answer within 30 s"), KeyboardInterrupt("worker lost")],
+        ids=["no-answer", "worker-lost"],
+    )
+    def test_recipients_of_an_unanswered_request_are_never_sent_again(self, hook, error):
+        store, answered = FakeTaskStateStore(), Counter()
+        track(hook, failing_on_request(2, error), answered)
+        with pytest.raises(type(error)):
+            run(make_context(store=store), recipients=NL_MOBILES)
+
+        track(hook, fake_send, answered)
+        for try_number in (2, 3):
+            with pytest.raises(
+                AirflowFailException, match=r"no answer to the request for 100 recipient"
+            ) as info:
+                run(make_context(try_number=try_number, store=store), recipients=NL_MOBILES)
+            assert "(the first is 31612340100)" in str(info.value)
+
+        assert [len(c.args[0]) for c in hook.send_message.call_args_list] == [100, 100, 50]
+        assert answered == Counter(NL_MOBILES[:100] + NL_MOBILES[200:])
+
+
+@pytest.mark.parametrize(
+    "durable",
+    [
+        pytest.param(False, marks=needs_task_state, id="durable-false"),
+        pytest.param(None, marks=pytest.mark.skipif(AIRFLOW_V_3_3_PLUS, reason="below 3.3"), id="below-3.3"),
+    ],
+)
+def test_without_task_state_a_retry_sends_again_and_warns(hook, logged, durable):
+    store = FakeTaskStateStore()
+    kwargs = {} if durable is None else {"durable": durable}
+    for try_number in (1, 2):
+        run(make_context(try_number=try_number, store=store), recipients="31612345678", **kwargs)
+    assert hook.send_message.call_count == 2
+    assert store.values == {}
+    text = logged()
+    assert "Try 2: no task state keeps what earlier tries sent here" in text
+    assert "if an earlier try sent it, this try sends it again" in text
