@@ -15,6 +15,7 @@ declare -A PACKAGE_EXTRAS=([3.3]="test,sql,docs" [2.11]="test,sql")
 COMMON_PINS=(
     "apache-airflow-providers-common-compat==1.23.0"
     "apache-airflow-providers-common-sql==2.4.0"
+    "apache-airflow-providers-sqlite==4.3.4"
 )
 
 export UV_COMPILE_BYTECODE=1
