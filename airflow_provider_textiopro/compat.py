@@ -28,7 +28,6 @@ from airflow.providers.common.compat.sdk import (
     redact,
 )
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
-from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 __all__ = [
     "AIRFLOW_V_3_0_PLUS",
@@ -43,12 +42,10 @@ __all__ = [
     "BaseOperator",
     "BaseOperatorLink",
     "BaseSensorOperator",
-    "BaseTrigger",
     "Context",
     "PokeReturnValue",
     "ResumableJobMixin",
     "TaskInstanceKey",
-    "TriggerEvent",
     "XCom",
     "conf",
     "mask_secret",

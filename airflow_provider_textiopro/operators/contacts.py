@@ -14,18 +14,26 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.assets import default_outlets, emit_asset_event, group_asset
 from airflow_provider_textiopro.compat import BaseOperator
+from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.contact_sync import ContactSync, ContactWrite, FullSync, validate_full_sync
 from airflow_provider_textiopro.errors import TextioProAuthError, TextioProError, TextioProInputError
-from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
+    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
 IF_EXISTS_MODES = ("reuse", "fail")
 RECORDS_BATCH_SIZE = 1000
 MAX_REPORTED_INVALID_ROWS = 100
 PROGRESS_EVERY = 100
 IN_FLIGHT_PER_WORKER = 2
+
+
+def _make_hook(conn_id: str) -> TextioProHook:
+    """Return a hook of ``conn_id``; the hook module is imported here, not when a DAG file is parsed."""
+    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+
+    return TextioProHook(textiopro_conn_id=conn_id)
 
 
 class TextioProCreateGroupOperator(BaseOperator):
@@ -46,7 +54,7 @@ class TextioProCreateGroupOperator(BaseOperator):
         *,
         name: str,
         if_exists: str = "reuse",
-        textiopro_conn_id: str = TextioProHook.default_conn_name,
+        textiopro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -61,7 +69,7 @@ class TextioProCreateGroupOperator(BaseOperator):
         name = str(self.name or "").strip()
         if not name:
             raise TextioProInputError("The group name is empty: give the name of the group to create.")
-        hook = TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+        hook = _make_hook(self.textiopro_conn_id)
         existing = hook.find_group_by_name(name)
         if existing is None:
             try:
@@ -214,7 +222,7 @@ class BaseTextioProContactSyncOperator(BaseOperator):
         full_sync: FullSync | None = None,
         max_invalid_ratio: float = 0.1,
         max_workers: int = 4,
-        textiopro_conn_id: str = TextioProHook.default_conn_name,
+        textiopro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         kwargs["outlets"] = default_outlets("group", kwargs.get("outlets"))
@@ -235,7 +243,7 @@ class BaseTextioProContactSyncOperator(BaseOperator):
         return self._new_hook()
 
     def _new_hook(self) -> TextioProHook:
-        return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+        return _make_hook(self.textiopro_conn_id)
 
     @abstractmethod
     def iter_batches(self, context: Context) -> Iterator[Iterable[Mapping[str, Any]]]:

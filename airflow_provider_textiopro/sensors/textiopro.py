@@ -23,23 +23,24 @@ from airflow_provider_textiopro.completion import (
     check_success_ratio,
     is_transient,
 )
+from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import TextioProDeliveryError, TextioProError, TextioProInputError
-from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import (
     CAMPAIGN_URL_XCOM_KEY,
     MESSAGE_URL_XCOM_KEY,
     TextioProCampaignLink,
     TextioProMessageLink,
 )
-from airflow_provider_textiopro.triggers.textiopro import (
-    TIMEOUT,
-    TextioProCampaignTrigger,
-    TextioProMessageTrigger,
-)
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.compat import BaseTrigger, Context
+    from airflow_provider_textiopro.compat import Context
+    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
     from airflow_provider_textiopro.models import Message
+    from airflow_provider_textiopro.triggers.textiopro import (
+        TextioProCampaignTrigger,
+        TextioProMessageTrigger,
+        _TextioProPollingTrigger,
+    )
 
 
 def parse_message_uids(value: Any) -> list[str]:
@@ -110,12 +111,11 @@ class _TextioProWaitSensor(BaseSensorOperator):
 
     url_kind: ClassVar[str]
     url_xcom_key: ClassVar[str]
-    payload_key: ClassVar[str]
 
     def __init__(
         self,
         *,
-        textiopro_conn_id: str = TextioProHook.default_conn_name,
+        textiopro_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
@@ -126,6 +126,8 @@ class _TextioProWaitSensor(BaseSensorOperator):
     @cached_property
     def hook(self) -> TextioProHook:
         """The TextioPro hook of ``textiopro_conn_id``."""
+        from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+
         return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
 
     def _first_uid(self) -> str:
@@ -134,8 +136,22 @@ class _TextioProWaitSensor(BaseSensorOperator):
     def _check(self) -> tuple[Completion, Any]:
         raise NotImplementedError
 
-    def _trigger(self, end_time: float) -> BaseTrigger:
+    @staticmethod
+    def _trigger_class() -> type[_TextioProPollingTrigger]:
+        """Return the trigger class (imported here: DAG files need not import the triggers)."""
         raise NotImplementedError
+
+    def _trigger_kwargs(self) -> dict[str, Any]:
+        """Return the trigger's own kwargs (besides the connection, poll interval and end time)."""
+        raise NotImplementedError
+
+    def _trigger(self, end_time: float) -> _TextioProPollingTrigger:
+        return self._trigger_class()(
+            conn_id=self.textiopro_conn_id,
+            poll_interval=self.poke_interval,
+            end_time=end_time,
+            **self._trigger_kwargs(),
+        )
 
     def execute(self, context: Context) -> Any:
         """Publish the dashboard URL, then poke (``poke``/``reschedule``) or defer."""
@@ -167,10 +183,12 @@ class _TextioProWaitSensor(BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         """Resume after the trigger: return the final objects, or raise for its failure, timeout or error."""
+        from airflow_provider_textiopro.triggers.textiopro import TIMEOUT
+
         status, message = event.get("status"), str(event.get("message"))
         if status == SUCCESS:
             self.log.info("%s", message)
-            return event.get(self.payload_key)
+            return event.get(self._trigger_class().payload_key)
         if status == FAILURE:
             raise TextioProDeliveryError(message)
         if status == TIMEOUT:
@@ -198,7 +216,6 @@ class TextioProMessageSensor(_TextioProWaitSensor):
     operator_extra_links = (TextioProMessageLink(),)
     url_kind = "message"
     url_xcom_key = MESSAGE_URL_XCOM_KEY
-    payload_key = TextioProMessageTrigger.payload_key
 
     def __init__(
         self,
@@ -226,15 +243,18 @@ class TextioProMessageSensor(_TextioProWaitSensor):
             final=self._final,
         )
 
-    def _trigger(self, end_time: float) -> TextioProMessageTrigger:
-        return TextioProMessageTrigger(
-            message_uids=parse_message_uids(self.message_uids),
-            conn_id=self.textiopro_conn_id,
-            poll_interval=self.poke_interval,
-            end_time=end_time,
-            min_success_ratio=self.min_success_ratio,
-            unknown_is_failure=self.unknown_is_failure,
-        )
+    @staticmethod
+    def _trigger_class() -> type[TextioProMessageTrigger]:
+        from airflow_provider_textiopro.triggers.textiopro import TextioProMessageTrigger
+
+        return TextioProMessageTrigger
+
+    def _trigger_kwargs(self) -> dict[str, Any]:
+        return {
+            "message_uids": parse_message_uids(self.message_uids),
+            "min_success_ratio": self.min_success_ratio,
+            "unknown_is_failure": self.unknown_is_failure,
+        }
 
 
 class TextioProCampaignSensor(_TextioProWaitSensor):
@@ -252,7 +272,6 @@ class TextioProCampaignSensor(_TextioProWaitSensor):
     operator_extra_links = (TextioProCampaignLink(),)
     url_kind = "campaign"
     url_xcom_key = CAMPAIGN_URL_XCOM_KEY
-    payload_key = TextioProCampaignTrigger.payload_key
 
     def __init__(self, *, campaign_uid: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -267,10 +286,11 @@ class TextioProCampaignSensor(_TextioProWaitSensor):
     def _check(self) -> tuple[Completion, dict[str, Any]]:
         return check_campaign(self.hook, self._first_uid())
 
-    def _trigger(self, end_time: float) -> TextioProCampaignTrigger:
-        return TextioProCampaignTrigger(
-            campaign_uid=self._first_uid(),
-            conn_id=self.textiopro_conn_id,
-            poll_interval=self.poke_interval,
-            end_time=end_time,
-        )
+    @staticmethod
+    def _trigger_class() -> type[TextioProCampaignTrigger]:
+        from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger
+
+        return TextioProCampaignTrigger
+
+    def _trigger_kwargs(self) -> dict[str, Any]:
+        return {"campaign_uid": self._first_uid()}

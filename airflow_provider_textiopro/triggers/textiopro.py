@@ -16,7 +16,9 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_textiopro.compat import BaseTrigger, TriggerEvent, redact
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_textiopro.compat import redact
 from airflow_provider_textiopro.completion import (
     Completion,
     check_campaign,

@@ -14,7 +14,7 @@ NEW = Group(uid="6415907d0d37a", name="VIP")
 
 @pytest.fixture
 def hook():
-    with mock.patch("airflow_provider_textiopro.operators.contacts.TextioProHook", autospec=True) as cls:
+    with mock.patch("airflow_provider_textiopro.hooks.textiopro.TextioProHook", autospec=True) as cls:
         instance = cls.return_value
         instance.find_group_by_name.return_value = None
         instance.create_group.return_value = NEW

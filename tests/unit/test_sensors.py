@@ -40,7 +40,7 @@ def message(uid: str, status: str) -> Message:
 def hook():
     fake = mock.MagicMock(name="TextioProHook()")
     fake.dashboard_url.side_effect = lambda kind, uid: f"https://tp.example/{kind}/{uid}"
-    with mock.patch("airflow_provider_textiopro.sensors.textiopro.TextioProHook", return_value=fake):
+    with mock.patch("airflow_provider_textiopro.hooks.textiopro.TextioProHook", return_value=fake):
         yield fake
 
 

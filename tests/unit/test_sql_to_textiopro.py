@@ -13,6 +13,7 @@ from airflow_provider_textiopro.errors import TextioProError, TextioProInputErro
 from airflow_provider_textiopro.transfers.sql_to_textiopro import SqlToTextioProContactsOperator
 
 MODULE = "airflow_provider_textiopro.operators.contacts"
+HOOK_CLASS = "airflow_provider_textiopro.hooks.textiopro.TextioProHook"
 ROWS = [
     (mobile(1), "Ann", "Utrecht", 1),
     (mobile(2), "Robert", "Delft", 1),
@@ -35,7 +36,7 @@ def warehouse(tmp_path, monkeypatch):
 @pytest.fixture
 def server():
     fake = group_of_three()
-    with mock.patch(f"{MODULE}.TextioProHook", side_effect=fake.hook_class):
+    with mock.patch(HOOK_CLASS, side_effect=fake.hook_class):
         yield fake
 
 

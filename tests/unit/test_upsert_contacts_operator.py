@@ -20,12 +20,13 @@ from airflow_provider_textiopro.operators.contacts import (
 )
 
 MODULE = "airflow_provider_textiopro.operators.contacts"
+HOOK_CLASS = "airflow_provider_textiopro.hooks.textiopro.TextioProHook"
 
 
 @pytest.fixture
 def server():
     fake = group_of_three()
-    with mock.patch(f"{MODULE}.TextioProHook", side_effect=fake.hook_class):
+    with mock.patch(HOOK_CLASS, side_effect=fake.hook_class):
         yield fake
 
 
