@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -18,11 +17,11 @@ from airflow_provider_textiopro import endpoints as ep
 from airflow_provider_textiopro.compat import BaseHook, mask_secret
 from airflow_provider_textiopro.completion import campaign_completion, fetch_messages, messages_completion
 from airflow_provider_textiopro.connection import (
-    DEFAULT_BASE_URL,
     DEFAULT_CONN_ID,
     ConnectionSettings,
     validate_auth_style,
 )
+from airflow_provider_textiopro.connection_form import field_behaviour, form_widgets
 from airflow_provider_textiopro.envelope import (
     ADVICE_UNCERTAIN,
     Answer,
@@ -143,67 +142,13 @@ class TextioProHook(BaseHook):
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Return the connection form's hidden fields, labels and placeholders."""
-        example = {
-            "auth_style": "bearer",
-            "timeout": 30,
-            "default_sender_id": "YourName",
-            "default_region": "NL",
-            "timezone": "Europe/Amsterdam",
-            "max_retries": 5,
-        }
-        return {
-            "hidden_fields": ["schema", "port", "login"],
-            "relabeling": {"password": "API token", "host": "Base URL"},
-            "placeholders": {
-                "host": DEFAULT_BASE_URL,
-                "password": "token from the TextioPro dashboard (Developers)",
-                "extra": json.dumps(example, indent=2),
-                "auth_style": "bearer",
-                "timeout": "30",
-                "default_region": "NL",
-                "timezone": "UTC",
-                "max_retries": "5",
-            },
-        }
+        """Return the connection form's hidden fields, labels and placeholders (Airflow 2.x UI)."""
+        return field_behaviour()
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
         """Return the extra fields of the connection form (Airflow 2.x UI)."""
-        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-        from flask_babel import lazy_gettext
-        from wtforms import IntegerField, StringField
-        from wtforms.validators import AnyOf, NumberRange, Optional
-
-        return {
-            "auth_style": StringField(
-                lazy_gettext("Auth style"),
-                widget=BS3TextFieldWidget(),
-                validators=[Optional(), AnyOf(ep.AUTH_STYLES)],
-                description="bearer (/api/v3, the default) or api_token (/api/http)",
-            ),
-            "timeout": IntegerField(
-                lazy_gettext("Timeout (seconds)"),
-                widget=BS3TextFieldWidget(),
-                validators=[Optional(), NumberRange(min=1)],
-            ),
-            "default_sender_id": StringField(lazy_gettext("Default sender id"), widget=BS3TextFieldWidget()),
-            "default_region": StringField(
-                lazy_gettext("Default region"),
-                widget=BS3TextFieldWidget(),
-                description="ISO 3166 alpha-2 code (e.g. NL) for numbers written without country code",
-            ),
-            "timezone": StringField(
-                lazy_gettext("Account timezone"),
-                widget=BS3TextFieldWidget(),
-                description="IANA name in which schedule times are written, e.g. Europe/Paris",
-            ),
-            "max_retries": IntegerField(
-                lazy_gettext("Max retries"),
-                widget=BS3TextFieldWidget(),
-                validators=[Optional(), NumberRange(min=0)],
-            ),
-        }
+        return form_widgets()
 
     @cached_property
     def settings(self) -> ConnectionSettings:

@@ -12,6 +12,7 @@ from hook_support import BASE, TOKEN, make_hook, ok, set_connection
 
 from airflow_provider_textiopro import __version__
 from airflow_provider_textiopro.connection import build_base_url
+from airflow_provider_textiopro.connection_form import CONN_FIELDS, field_behaviour
 from airflow_provider_textiopro.errors import TextioProAuthError, TextioProInputError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
@@ -47,7 +48,7 @@ def test_uri_with_local_host_and_port_reaches_plain_http(monkeypatch):
 
 
 def test_uri_with_public_host_defaults_to_https(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_TEXTIOPRO_DEFAULT", "textiopro://:tok@sms.example.com")
+    monkeypatch.setenv("AIRFLOW_CONN_TEXTIOPRO_DEFAULT", "textiopro://:uri-secret-token@sms.example.com")
     hook = TextioProHook()
     assert hook.base_url == "https://sms.example.com"
     assert hook.auth_style == "bearer"
@@ -181,10 +182,10 @@ def test_settings_repr_hides_the_token(monkeypatch):
 
 def test_ui_field_behaviour():
     behaviour = TextioProHook.get_ui_field_behaviour()
+    assert behaviour == field_behaviour()
     assert set(behaviour["hidden_fields"]) == {"schema", "port", "login"}
     assert behaviour["relabeling"] == {"password": "API token", "host": "Base URL"}
     assert behaviour["placeholders"]["host"] == "https://app.textiopro.com"
-    assert json.loads(behaviour["placeholders"]["extra"])["auth_style"] == "bearer"
 
 
 def test_connection_form_widgets():
@@ -192,14 +193,7 @@ def test_connection_form_widgets():
     from wtforms import BooleanField, IntegerField, PasswordField, StringField
 
     widgets = TextioProHook.get_connection_form_widgets()
-    assert set(widgets) == {
-        "auth_style",
-        "timeout",
-        "default_sender_id",
-        "default_region",
-        "timezone",
-        "max_retries",
-    }
+    assert set(widgets) == set(CONN_FIELDS)
     allowed = (IntegerField, PasswordField, StringField, BooleanField)
     assert all(widget.field_class in allowed for widget in widgets.values())
 
