@@ -23,11 +23,16 @@ it has seen so far)::
         ...
 
 The event's ``extra`` carries what the operator reports (for example the counts of
-created and updated contacts).
+created and updated contacts). It is kept flat, on every Airflow version: a nested
+mapping becomes dotted keys (``{"stats": {"delivered": 3}}`` is recorded as
+``{"stats.delivered": 3}``) and a list, tuple or set becomes its JSON text, because
+Airflow 2.11 fails the task at its end when an alias event's extra holds an unhashable
+value.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -121,6 +126,26 @@ def _kind_of(asset: Asset) -> str | None:
     return rest.partition("/")[0]
 
 
+def _flat_extra(extra: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Return ``extra`` with nested mappings as dotted keys and lists, tuples and sets as JSON text.
+
+    :param extra: the details of an asset event.
+    :param prefix: prepended to every key (the dotted path of a nested mapping).
+    """
+    flat: dict[str, Any] = {}
+    for key, value in extra.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flat_extra(value, f"{name}."))
+        elif isinstance(value, (set, frozenset)):
+            flat[name] = json.dumps(sorted(value, key=str), default=str)
+        elif isinstance(value, (list, tuple)):
+            flat[name] = json.dumps(value, default=str)
+        else:
+            flat[name] = value
+    return flat
+
+
 def emit_asset_event(context: Context, asset: Asset, extra: Mapping[str, Any] | None = None) -> bool:
     """Record an asset event for ``asset`` when the running task finishes successfully.
 
@@ -131,10 +156,10 @@ def emit_asset_event(context: Context, asset: Asset, extra: Mapping[str, Any] | 
 
     :param context: the task's context.
     :param asset: the asset, from :func:`group_asset` or :func:`campaign_asset`.
-    :param extra: JSON-able details stored with the event.
+    :param extra: JSON-able details stored with the event, flattened (see the module docstring).
     :return: True when an event will be recorded.
     """
-    extra = dict(extra or {})
+    extra = _flat_extra(extra or {})
     outlets = list(getattr(context["task"], "outlets", None) or [])
     outlet_events = context["outlet_events"]
     if any(_is_asset(item, asset.uri) for item in outlets):

@@ -61,3 +61,19 @@ def test_group_event_is_recorded_and_queues_the_scheduled_dag(monkeypatch):
         {"uri": GROUP_URI, "extra": {"created": 2, "updated": 1}, "task_id": "sync_group"}
     ]
     assert queue_rows(AFTER_SYNC) == 1
+
+
+def test_nested_extra_reaches_the_event_flattened(monkeypatch):
+    use_dag_files(monkeypatch)
+    dags = load_dags("textiopro_group_assets.py")
+
+    dag_run = run_dag(dags["textiopro_sync_group_nested_extra"], dags)
+
+    assert dag_run.state == "success"
+    assert recorded_events(dag_run) == [
+        {
+            "uri": GROUP_URI,
+            "extra": {"created": 2, "stats.delivered": 1, "stats.failed.count": 1, "uids": '["a", "b"]'},
+            "task_id": "sync_group_nested_extra",
+        }
+    ]

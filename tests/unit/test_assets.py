@@ -93,3 +93,28 @@ def test_without_an_outlet_nothing_is_recorded_and_a_warning_says_why(logged):
 
     assert not context["outlet_events"].__getitem__.called
     assert "AssetAlias('textiopro-groups')" in logged()
+
+
+@pytest.mark.parametrize(
+    ("extra", "recorded"),
+    [
+        ({"created": 2, "status": "done", "ok": True, "cost": None}, None),
+        ({"stats": {"sent": 3, "failed": {"count": 1}}}, {"stats.sent": 3, "stats.failed.count": 1}),
+        ({"uids": ["b", "a"], "pair": (1, 2)}, {"uids": '["b", "a"]', "pair": "[1, 2]"}),
+        ({"tags": {"vip", "new"}}, {"tags": '["new", "vip"]'}),
+        ({"rows": [{"row": 3, "reason": "bad"}]}, {"rows": '[{"row": 3, "reason": "bad"}]'}),
+    ],
+)
+def test_the_extra_is_recorded_flat_and_hashable(extra, recorded):
+    recorded = extra if recorded is None else recorded
+    through_alias = context_with(AssetAlias(GROUPS_ALIAS))
+    declared = context_with(group_asset(UID))
+
+    emit_asset_event(through_alias, group_asset(UID), extra)
+    emit_asset_event(declared, group_asset(UID), extra)
+
+    through_alias["outlet_events"][AssetAlias(GROUPS_ALIAS)].add.assert_called_once_with(
+        group_asset(UID), extra=recorded
+    )
+    declared["outlet_events"][group_asset(UID)].extra.update.assert_called_once_with(recorded)
+    hash(frozenset(recorded.items()))
