@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from operator import attrgetter
 from typing import Any
 
 from airflow_provider_textiopro.errors import TextioProError
@@ -55,8 +56,12 @@ def read_xcoms(dag_ids: Sequence[str], since: datetime | None) -> Iterator[TaskX
 
     try:
         from airflow.models.xcom import XComModel
-    except ImportError:  # Airflow 2
+
+        value_of: Callable[[Any], Any] = XComModel.deserialize_value
+    except ImportError:  # Airflow 2: loading the row deserializes its value
         from airflow.models.xcom import XCom as XComModel
+
+        value_of = attrgetter("value")
 
     with create_session() as session:
         for dag_id in dag_ids:
@@ -72,7 +77,7 @@ def read_xcoms(dag_ids: Sequence[str], since: datetime | None) -> Iterator[TaskX
                 .order_by(XComModel.timestamp)
             )
             for row in rows:
-                yield TaskXCom(dag_id, row.task_id, row.key, XComModel.deserialize_value(row))
+                yield TaskXCom(dag_id, row.task_id, row.key, value_of(row))
 
 
 def _counts(counter: Mapping[str, int]) -> str:
