@@ -7,16 +7,12 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from airflow_provider_textiopro.sandbox.config import (
-    DEFAULT_PORT,
-    DEFAULT_TOKEN,
-    INITIAL_STATUSES,
-    SandboxConfig,
-)
-from airflow_provider_textiopro.sandbox.faults import FAIL_MODES, RATE_LIMIT_STYLES, Faults
+from airflow_provider_textiopro.sandbox.config import DEFAULT_TOKEN, INITIAL_STATUSES, SandboxConfig
+from airflow_provider_textiopro.sandbox.faults import FAIL_MODES, FAULT_NAMES, RATE_LIMIT_STYLES, Faults
 from airflow_provider_textiopro.sandbox.server import SandboxServer
 
 READY_LINE = "TextioPro sandbox listening on {url}"
@@ -42,10 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Prints one line '{READY_LINE.format(url='http://HOST:PORT')}' on stdout once it serves. "
         "Stop it with Ctrl-C or SIGTERM.",
     )
-    parser.add_argument("--host", default=defaults.host, help="interface to listen on (default %(default)s)")
-    parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="TCP port; 0 picks a free one (default %(default)s)"
-    )
+
+    def setting(option: str, help: str, **kwargs: Any) -> None:
+        """Add an option for the SandboxConfig field of the same name, with that field's default."""
+        default = getattr(defaults, option.removeprefix("--").replace("-", "_"))
+        parser.add_argument(option, default=default, help=f"{help} (default %(default)s)", **kwargs)
+
+    setting("--host", "interface to listen on")
+    setting("--port", "TCP port; 0 picks a free one", type=int)
     parser.add_argument(
         "--token",
         action="append",
@@ -54,49 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"accepted API token, repeatable, one account each (default {DEFAULT_TOKEN!r})",
     )
     parser.add_argument("--seed", type=int, help="seed for uids and delivery outcomes (default: random)")
-    parser.add_argument(
-        "--delivery-delay",
-        type=float,
-        default=defaults.delivery_delay,
-        metavar="SECONDS",
-        help="time from Enroute/Accepted to Delivered/Failed (default %(default)s)",
+    setting(
+        "--delivery-delay", "time from Enroute/Accepted to Delivered/Failed", type=float, metavar="SECONDS"
     )
-    parser.add_argument(
+    setting(
         "--campaign-step-delay",
+        "time a campaign spends queued, then processing",
         type=float,
-        default=defaults.campaign_step_delay,
         metavar="SECONDS",
-        help="time a campaign spends queued, then processing (default %(default)s)",
     )
-    parser.add_argument(
-        "--failure-rate",
-        type=float,
-        default=defaults.failure_rate,
-        metavar="SHARE",
-        help="share of deliveries that fail, 0 to 1 (default %(default)s)",
-    )
-    parser.add_argument(
-        "--initial-status",
-        choices=INITIAL_STATUSES,
-        default=defaults.initial_status,
-        help="status of new messages (default %(default)s)",
-    )
-    parser.add_argument(
-        "--balance",
-        type=_balance,
-        default=defaults.balance,
-        help="starting balance of each account, or 'unlimited' (default %(default)s)",
-    )
-    parser.add_argument(
-        "--cost-per-segment",
-        type=_amount,
-        default=defaults.cost_per_segment,
-        metavar="AMOUNT",
-        help="price of one SMS segment (default %(default)s)",
-    )
-    parser.add_argument(
-        "--currency", default=defaults.currency, help="balance currency symbol (default %(default)s)"
-    )
+    setting("--failure-rate", "share of deliveries that fail, 0 to 1", type=float, metavar="SHARE")
+    setting("--initial-status", "status of new messages", choices=INITIAL_STATUSES)
+    setting("--balance", "starting balance of each account, or 'unlimited'", type=_balance)
+    setting("--cost-per-segment", "price of one SMS segment", type=_amount, metavar="AMOUNT")
+    setting("--currency", "balance currency symbol")
     parser.add_argument(
         "--legacy",
         action="store_true",
@@ -133,32 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> SandboxConfig:
     """Turn parsed options into a config (raises ValueError for bad values)."""
-    fields: dict[str, Any] = {
-        "host": args.host,
-        "port": args.port,
-        "seed": args.seed,
-        "delivery_delay": args.delivery_delay,
-        "campaign_step_delay": args.campaign_step_delay,
-        "failure_rate": args.failure_rate,
-        "initial_status": args.initial_status,
-        "balance": args.balance,
-        "cost_per_segment": args.cost_per_segment,
-        "currency": args.currency,
-        "legacy": args.legacy,
-        "quiet": args.quiet,
-        "faults": Faults(
-            rate_limit=args.rate_limit,
-            rate_limit_style=args.rate_limit_style,
-            fail_next_5xx=args.fail_next_5xx,
-            fail_status=args.fail_status,
-            fail_mode=args.fail_mode,
-            slow=args.slow,
-            html_errors=args.html_errors,
-        ),
+    options = vars(args)
+    settings: dict[str, Any] = {
+        f.name: options[f.name] for f in fields(SandboxConfig) if f.name not in ("tokens", "faults")
     }
     if args.tokens:
-        fields["tokens"] = tuple(args.tokens)
-    return SandboxConfig(**fields)
+        settings["tokens"] = tuple(args.tokens)
+    faults = Faults(**{name: options[name] for name in FAULT_NAMES})
+    return SandboxConfig(**settings, faults=faults)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
