@@ -10,9 +10,10 @@ from __future__ import annotations
 import itertools
 import random
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from airflow_provider_textiopro.sandbox.clock import Clock
 from airflow_provider_textiopro.sandbox.config import SandboxConfig
@@ -98,6 +99,28 @@ class Account:
     messages: dict[str, MessageRecord] = field(default_factory=dict)
     campaigns: dict[str, CampaignRecord] = field(default_factory=dict)
     groups: dict[str, GroupRecord] = field(default_factory=dict)
+
+
+_Record = TypeVar("_Record")
+
+
+def _find(records: Mapping[str, _Record], uid: str, model: str, status: int = 200) -> _Record:
+    found = records.get(uid)
+    if found is None:
+        raise no_model(model, uid, status)
+    return found
+
+
+def _check_unique(
+    records: Mapping[str, GroupRecord] | Mapping[str, ContactRecord],
+    key: str,
+    value: str,
+    own_uid: str | None,
+    label: str,
+) -> None:
+    """Refuse ``value`` when a record other than ``own_uid`` has it; ``label`` names the field."""
+    if any(getattr(r, key) == value and r.uid != own_uid for r in records.values()):
+        raise ApiError(f"The {label} has already been taken.", 422)
 
 
 def is_refused(number: str) -> bool:
@@ -259,10 +282,7 @@ class SandboxState:
 
     def campaign(self, account: Account, uid: str) -> CampaignRecord:
         """A campaign by uid."""
-        found = account.campaigns.get(uid)
-        if found is None:
-            raise no_model("Campaigns", uid)
-        return found
+        return _find(account.campaigns, uid, "Campaigns")
 
     def campaign_done_at(self, campaign: CampaignRecord) -> float:
         """When the campaign is (or will be) done."""
@@ -294,22 +314,19 @@ class SandboxState:
 
     def create_group(self, account: Account, name: str) -> GroupRecord:
         """Create a group; names are unique per account."""
-        self._check_name(account, name, None)
+        _check_unique(account.groups, "name", name, None, "name")
         group = GroupRecord(uid=self.new_uid(), name=name)
         account.groups[group.uid] = group
         return group
 
     def group(self, account: Account, uid: str) -> GroupRecord:
         """A group by uid."""
-        found = account.groups.get(uid)
-        if found is None:
-            raise no_model("ContactGroups", uid, 404)
-        return found
+        return _find(account.groups, uid, "ContactGroups", 404)
 
     def rename_group(self, account: Account, uid: str, name: str) -> GroupRecord:
         """Rename a group."""
         group = self.group(account, uid)
-        self._check_name(account, name, uid)
+        _check_unique(account.groups, "name", name, uid, "name")
         group.name = name
         return group
 
@@ -318,34 +335,27 @@ class SandboxState:
         self.group(account, uid)
         del account.groups[uid]
 
-    def _check_name(self, account: Account, name: str, own_uid: str | None) -> None:
-        if any(g.name == name and g.uid != own_uid for g in account.groups.values()):
-            raise ApiError("The name has already been taken.", 422)
-
     # Contacts
 
     def add_contact(
         self, group: GroupRecord, phone: str, status: str | None, fields: dict[str, str]
     ) -> ContactRecord:
         """Add a contact; PHONE is unique within the group."""
-        self._check_phone(group, phone, None)
+        _check_unique(group.contacts, "phone", phone, None, "p h o n e")
         contact = ContactRecord(uid=self.new_uid(), phone=phone, status=status or "subscribe", fields=fields)
         group.contacts[contact.uid] = contact
         return contact
 
     def contact(self, group: GroupRecord, uid: str) -> ContactRecord:
         """A contact of ``group`` by uid."""
-        found = group.contacts.get(uid)
-        if found is None:
-            raise no_model("Contacts", uid, 404)
-        return found
+        return _find(group.contacts, uid, "Contacts", 404)
 
     def update_contact(
         self, group: GroupRecord, uid: str, phone: str, status: str | None, fields: dict[str, str]
     ) -> ContactRecord:
         """Change a contact's phone, status and tags (tags not given are kept)."""
         contact = self.contact(group, uid)
-        self._check_phone(group, phone, uid)
+        _check_unique(group.contacts, "phone", phone, uid, "p h o n e")
         contact.phone = phone
         contact.status = status or contact.status
         contact.fields.update(fields)
@@ -355,10 +365,6 @@ class SandboxState:
         """Delete a contact."""
         self.contact(group, uid)
         del group.contacts[uid]
-
-    def _check_phone(self, group: GroupRecord, phone: str, own_uid: str | None) -> None:
-        if any(c.phone == phone and c.uid != own_uid for c in group.contacts.values()):
-            raise ApiError("The p h o n e has already been taken.", 422)
 
     def summary(self) -> list[dict[str, Any]]:
         """Per-account counts for the control API (no tokens)."""
