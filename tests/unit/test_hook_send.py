@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import datetime, timezone
 
@@ -32,6 +33,12 @@ def echo(request):
     ]
     data = items if len(items) > 1 else {**items[0], "status": items[0].pop("customer_status")}
     return 200, {}, json.dumps(ok(data))
+
+
+def first_echoed_then(later):
+    """A send callback: the first request is answered by :func:`echo`, every later one by ``later``."""
+    requests = itertools.count(1)
+    return lambda request: echo(request) if next(requests) == 1 else later(request)
 
 
 def sent_recipients() -> list[list[str]]:
@@ -187,16 +194,12 @@ def test_gateway_refusal_of_every_number_of_a_request_gives_each_its_reason(monk
 @responses.activate
 def test_an_error_naming_every_number_of_a_request_refuses_them(monkeypatch):
     hook, _ = make_hook(monkeypatch)
-    calls = {"n": 0}
 
-    def second_request_all_invalid(request):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            return echo(request)
+    def all_invalid(request):
         recipients = json.loads(request.body)["recipient"].split(",")
         return 200, {}, json.dumps(error(", ".join(f"{n} is a invalid phone number" for n in recipients)))
 
-    responses.add_callback("POST", SEND, callback=second_request_all_invalid)
+    responses.add_callback("POST", SEND, callback=first_echoed_then(all_invalid))
 
     result = hook.send_message(numbers(102), "Hi")
 
@@ -262,13 +265,8 @@ def test_no_sender_anywhere_leaves_the_field_out(monkeypatch):
 @responses.activate
 def test_a_later_request_maybe_sent_keeps_the_earlier_outcomes(monkeypatch):
     hook, _ = make_hook(monkeypatch)
-    calls = {"n": 0}
-
-    def first_ok_then_502(request):
-        calls["n"] += 1
-        return echo(request) if calls["n"] == 1 else (502, {}, "<html>Bad Gateway</html>")
-
-    responses.add_callback("POST", SEND, callback=first_ok_then_502)
+    bad_gateway = (502, {}, "<html>Bad Gateway</html>")
+    responses.add_callback("POST", SEND, callback=first_echoed_then(lambda request: bad_gateway))
     all_numbers = numbers(250)
 
     with pytest.raises(TextioProSendUncertainError) as raised:
@@ -288,15 +286,8 @@ def test_a_later_request_maybe_sent_keeps_the_earlier_outcomes(monkeypatch):
 @responses.activate
 def test_a_later_request_refused_lists_everything_not_sent(monkeypatch):
     hook, _ = make_hook(monkeypatch)
-    calls = {"n": 0}
-
-    def first_ok_then_balance(request):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            return echo(request)
-        return 403, {}, json.dumps(error("There is not enough balance available to send this message"))
-
-    responses.add_callback("POST", SEND, callback=first_ok_then_balance)
+    no_balance = (403, {}, json.dumps(error("There is not enough balance available to send this message")))
+    responses.add_callback("POST", SEND, callback=first_echoed_then(lambda request: no_balance))
     all_numbers = numbers(201)
 
     with pytest.raises(TextioProInputError) as raised:
