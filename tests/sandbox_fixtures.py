@@ -7,12 +7,16 @@
 * ``textiopro_conn`` (function): resets the sandbox, points ``AIRFLOW_CONN_TEXTIOPRO_DEFAULT``
   at it in bearer style and returns ``"textiopro_default"``.
 * ``textiopro_conn_api_token`` (function): the same in ``api_token`` style.
+
+And helpers for the tests that use them: :func:`set_conn_extra`, :func:`post_statuses`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -59,3 +63,16 @@ def textiopro_conn(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> s
 def textiopro_conn_api_token(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> str:
     """The default connection id, pointing at a freshly reset sandbox (api_token style)."""
     return _use_sandbox(sandbox, monkeypatch, "api_token")
+
+
+def set_conn_extra(monkeypatch: pytest.MonkeyPatch, conn_id: str, **extra: Any) -> None:
+    """Add or change fields of the extra of a connection set in the environment as JSON."""
+    name = f"AIRFLOW_CONN_{conn_id.upper()}"
+    connection = json.loads(os.environ[name])
+    connection["extra"].update(extra)
+    monkeypatch.setenv(name, json.dumps(connection))
+
+
+def post_statuses(sandbox: SandboxServer, endpoint: str) -> list[int]:
+    """Return the HTTP statuses of the POST requests to ``endpoint`` the sandbox served, in order."""
+    return [r.status for r in sandbox.requests if r.method == "POST" and r.path.endswith(endpoint)]

@@ -54,3 +54,26 @@ def run_dag(dag: DAG, dags: dict[str, DAG], **kwargs: Any) -> Any:
                 {DagModel.is_paused: False}, synchronize_session=False
             )
     return dag.test(**kwargs)
+
+
+def recorded_events(dag_run: Any) -> list[dict[str, Any]]:
+    """Return the asset events ``dag_run`` recorded: uri, extra and task id of each."""
+    from airflow.utils.session import create_session
+
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.models.asset import AssetEvent as Event
+    else:
+        from airflow.models.dataset import DatasetEvent as Event
+
+    with create_session() as session:
+        events = session.query(Event).filter(
+            Event.source_dag_id == dag_run.dag_id, Event.source_run_id == dag_run.run_id
+        )
+        return [
+            {
+                "uri": (event.asset if AIRFLOW_V_3_0_PLUS else event.dataset).uri,
+                "extra": event.extra,
+                "task_id": event.source_task_id,
+            }
+            for event in events
+        ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dag_runner import load_dags, run_dag, use_dag_files
+from dag_runner import load_dags, recorded_events, run_dag, use_dag_files
 
 from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
 
@@ -11,28 +11,6 @@ pytestmark = pytest.mark.dags
 
 GROUP_URI = "textiopro://group/6065ecdc9184a"
 AFTER_SYNC = "textiopro_after_group_sync"
-
-
-def recorded_events(dag_run) -> list[dict]:
-    from airflow.utils.session import create_session
-
-    if AIRFLOW_V_3_0_PLUS:
-        from airflow.models.asset import AssetEvent as Event
-    else:
-        from airflow.models.dataset import DatasetEvent as Event
-
-    with create_session() as session:
-        events = session.query(Event).filter(
-            Event.source_dag_id == dag_run.dag_id, Event.source_run_id == dag_run.run_id
-        )
-        return [
-            {
-                "uri": (event.asset if AIRFLOW_V_3_0_PLUS else event.dataset).uri,
-                "extra": event.extra,
-                "task_id": event.source_task_id,
-            }
-            for event in events
-        ]
 
 
 def queue_rows(target_dag_id: str, *, delete: bool = False) -> int:

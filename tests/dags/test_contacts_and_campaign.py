@@ -4,31 +4,12 @@ from __future__ import annotations
 
 import pytest
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
-from dag_runner import load_dags, run_dag, use_dag_files
+from dag_runner import load_dags, recorded_events, run_dag, use_dag_files
+from sandbox_fixtures import post_statuses
 
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration]
-
-
-def campaign_posts(sandbox) -> int:
-    return sum(1 for r in sandbox.requests if r.method == "POST" and r.path.endswith("/sms/campaign"))
-
-
-def recorded_uris(dag_run) -> set[str]:
-    from airflow.utils.session import create_session
-
-    if AIRFLOW_V_3_0_PLUS:
-        from airflow.models.asset import AssetEvent as Event
-    else:
-        from airflow.models.dataset import DatasetEvent as Event
-
-    with create_session() as session:
-        events = session.query(Event).filter(
-            Event.source_dag_id == dag_run.dag_id, Event.source_run_id == dag_run.run_id
-        )
-        return {(event.asset if AIRFLOW_V_3_0_PLUS else event.dataset).uri for event in events}
 
 
 def task_instances(dag_run) -> dict:
@@ -48,8 +29,8 @@ def test_sync_then_deferred_campaign(monkeypatch, textiopro_conn, sandbox):
     assert len(list(TextioProHook(textiopro_conn).list_contacts(group_uid))) == 30
     campaign = TextioProHook(textiopro_conn).get_campaign(campaign_uid)
     assert (campaign.status.value, campaign.stats.total) == ("done", 30)
-    assert campaign_posts(sandbox) == 1
-    assert recorded_uris(dag_run) == {
+    assert len(post_statuses(sandbox, "/sms/campaign")) == 1
+    assert {event["uri"] for event in recorded_events(dag_run)} == {
         f"textiopro://group/{group_uid}",
         f"textiopro://campaign/{campaign_uid}",
     }
@@ -64,4 +45,4 @@ def test_retries_follow_the_campaign_instead_of_sending_again(monkeypatch, texti
 
     assert dag_run.state == "success"
     assert task_instances(dag_run)["campaign"].try_number > 1
-    assert campaign_posts(sandbox) == 1
+    assert len(post_statuses(sandbox, "/sms/campaign")) == 1

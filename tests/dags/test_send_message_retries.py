@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections import Counter
 from unittest import mock
 
 import pytest
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
 from dag_runner import load_dags, run_dag, use_dag_files
+from sandbox_fixtures import post_statuses, set_conn_extra
 
 from airflow_provider_textiopro.errors import TextioProRateLimitError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
@@ -21,15 +20,8 @@ pytestmark = [
 ]
 
 
-def send_statuses(sandbox) -> list[int]:
-    return [r.status for r in sandbox.requests if r.method == "POST" and r.path.endswith("/sms/send")]
-
-
 def test_each_recipient_gets_one_message_across_tries(monkeypatch, textiopro_conn, sandbox):
-    name = f"AIRFLOW_CONN_{textiopro_conn.upper()}"
-    connection = json.loads(os.environ[name])
-    connection["extra"]["max_retries"] = 0
-    monkeypatch.setenv(name, json.dumps(connection))
+    set_conn_extra(monkeypatch, textiopro_conn, max_retries=0)
     sandbox.set_faults(rate_limit=1, rate_limit_style="429")
     use_dag_files(monkeypatch)
     dags = load_dags("textiopro_send_retries.py")
@@ -49,8 +41,8 @@ def test_each_recipient_gets_one_message_across_tries(monkeypatch, textiopro_con
     (ti,) = dag_run.get_task_instances()
     assert ti.try_number == 3
     # Try 1: 100 sent, then rate limited. Try 2: the 150 others, then lost. Try 3: no request.
-    assert send_statuses(sandbox)[:2] == [200, 429]
-    assert send_statuses(sandbox).count(200) == 3
+    assert post_statuses(sandbox, "/sms/send")[:2] == [200, 429]
+    assert post_statuses(sandbox, "/sms/send").count(200) == 3
     sandbox.clear_faults()
     sent = Counter(message.to for message in TextioProHook(textiopro_conn).list_messages())
     assert len(sent) == 250

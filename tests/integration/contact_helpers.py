@@ -1,9 +1,7 @@
-"""Helpers for the contact and campaign integration tests."""
+"""Helpers for the operators' integration tests."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from typing import Any
 from unittest import mock
@@ -16,14 +14,6 @@ _CONTACT_WRITE = re.compile(r"/contacts/[0-9a-f]+/(store|update/[0-9a-f]+|delete
 def contact_writes(sandbox: SandboxServer) -> list[tuple[str, str]]:
     """Return the contact writes (store, update, delete) the sandbox has served, as (method, path)."""
     return [(r.method, r.path) for r in sandbox.requests if _CONTACT_WRITE.search(r.path.split("?")[0])]
-
-
-def set_default_region(monkeypatch: Any, conn_id: str, region: str) -> None:
-    """Add ``default_region`` to the extra of the sandbox connection in the environment."""
-    name = f"AIRFLOW_CONN_{conn_id.upper()}"
-    connection = json.loads(os.environ[name])
-    connection["extra"]["default_region"] = region
-    monkeypatch.setenv(name, json.dumps(connection))
 
 
 def task_context(task: Any, **extra: Any) -> dict[str, Any]:

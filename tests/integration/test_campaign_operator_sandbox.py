@@ -8,6 +8,7 @@ import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
 from contact_helpers import emitted_assets, task_context
+from sandbox_fixtures import post_statuses
 from task_state import FakeTaskStateStore
 
 from airflow_provider_textiopro.errors import TextioProInputError
@@ -28,10 +29,6 @@ def group_uid(textiopro_conn):
     for i in range(3):
         hook.create_contact(group.uid, f"3161234{i:04d}", FIRST_NAME=f"C{i}")
     return group.uid
-
-
-def campaign_posts(sandbox):
-    return [r for r in sandbox.requests if r.method == "POST" and r.path.endswith("/sms/campaign")]
 
 
 def op(group_uid, **kwargs):
@@ -65,7 +62,7 @@ def test_send_without_waiting_returns_at_once(textiopro_conn, sandbox, group_uid
     task = op(group_uid)
     uid = task.execute(task_context(task))
     assert TextioProHook(textiopro_conn).get_campaign(uid).status.value in ("queued", "processing", "done")
-    assert len(campaign_posts(sandbox)) == 1
+    assert len(post_statuses(sandbox, "/sms/campaign")) == 1
 
 
 @pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="the task state store arrived in Airflow 3.3")
@@ -78,7 +75,7 @@ def test_a_retry_does_not_send_again(textiopro_conn, sandbox, group_uid):
     context["ti"].try_number = 2
     again = retry.execute(context)
     assert again == first
-    assert len(campaign_posts(sandbox)) == 1
+    assert len(post_statuses(sandbox, "/sms/campaign")) == 1
 
 
 def test_bad_input_sends_no_request(textiopro_conn, sandbox):
@@ -102,4 +99,4 @@ def test_deferred_wait_resumes_with_the_trigger_event(textiopro_conn, sandbox, g
     uid = task.execute_complete(context, payload)
     assert uid == payload["campaign"]["uid"]
     assert emitted_assets(context)[0][0] == f"textiopro://campaign/{uid}"
-    assert len(campaign_posts(sandbox)) == 1
+    assert len(post_statuses(sandbox, "/sms/campaign")) == 1

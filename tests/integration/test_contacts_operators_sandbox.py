@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from contact_helpers import contact_writes, emitted_assets, set_default_region, task_context
+from contact_helpers import contact_writes, emitted_assets, task_context
+from sandbox_fixtures import set_conn_extra
 
 from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
@@ -29,7 +30,7 @@ RECORDS = [
 
 @pytest.fixture
 def conn(textiopro_conn, monkeypatch):
-    set_default_region(monkeypatch, textiopro_conn, "NL")
+    set_conn_extra(monkeypatch, textiopro_conn, default_region="NL")
     return textiopro_conn
 
 

@@ -10,7 +10,7 @@ from unittest import mock
 from urllib.parse import quote
 
 import pytest
-from sandbox_fixtures import SANDBOX_TOKEN
+from sandbox_fixtures import SANDBOX_TOKEN, post_statuses
 
 from airflow_provider_textiopro.errors import (
     TextioProAuthError,
@@ -49,10 +49,6 @@ def hook(conn_id, sandbox) -> TextioProHook:
     return hook
 
 
-def sms_sends(sandbox) -> int:
-    return sum(1 for request in sandbox.requests if request[0] == "POST" and request[1].endswith("/sms/send"))
-
-
 def test_test_connection(hook):
     ok, message = hook.test_connection()
     assert ok, message
@@ -87,7 +83,7 @@ def test_more_than_100_recipients_in_requests_of_100(hook, sandbox):
     progress = []
     result = hook.send_message(numbers(130), "Bulk", on_chunk_sent=lambda done, total: progress.append(done))
 
-    assert sms_sends(sandbox) == 2
+    assert len(post_statuses(sandbox, "/sms/send")) == 2
     assert progress == [100, 130]
     assert len(set(result.uids)) == 130
     assert sum(1 for _ in hook.list_messages()) == 130
@@ -231,7 +227,7 @@ def test_a_send_answered_with_5xx_is_not_resent(hook, sandbox, fail_mode):
     with pytest.raises(TextioProSendUncertainError, match="dashboard"):
         hook.send_message("31612345678", "Maybe")
 
-    assert sms_sends(sandbox) == 1
+    assert len(post_statuses(sandbox, "/sms/send")) == 1
     sent = sum(1 for _ in hook.list_messages())
     assert sent == (1 if fail_mode == "after" else 0)
 
@@ -247,9 +243,9 @@ def test_a_slow_send_ends_uncertain_and_is_not_resent(conn_id, sandbox):
         hook.send_message("31612345678", "Slow")
     assert request.call_count == 1
     deadline = time.monotonic() + 10
-    while sms_sends(sandbox) == 0 and time.monotonic() < deadline:
+    while len(post_statuses(sandbox, "/sms/send")) == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert sms_sends(sandbox) == 1
+    assert len(post_statuses(sandbox, "/sms/send")) == 1
 
 
 def test_no_token_in_the_hook_logs(hook, sandbox, caplog):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from contact_helpers import set_default_region, task_context
+from contact_helpers import task_context
+from sandbox_fixtures import post_statuses, set_conn_extra
 
 from airflow_provider_textiopro.compat import AirflowFailException
 from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
@@ -20,15 +20,7 @@ pytestmark = pytest.mark.integration
 
 NL_MOBILES = [f"+31 6 1234 {i:04d}" for i in range(250)]
 REFUSED = "+44 7700 900008"
-
-
-def sends(sandbox):
-    """Return the statuses of the ``sms/send`` requests the sandbox served."""
-    return [
-        r.status
-        for r in sandbox.requests
-        if r.method == "POST" and r.path.split("?")[0].endswith("/sms/send")
-    ]
+SEND = "/sms/send"
 
 
 def run(**kwargs):
@@ -36,13 +28,6 @@ def run(**kwargs):
     task = TextioProSendMessageOperator(task_id="send", **kwargs)
     context = task_context(task)
     return task.execute(context), context
-
-
-def set_extra(monkeypatch, conn_id, **extra):
-    name = f"AIRFLOW_CONN_{conn_id.upper()}"
-    connection = json.loads(os.environ[name])
-    connection["extra"].update(extra)
-    monkeypatch.setenv(name, json.dumps(connection))
 
 
 def test_single_recipient(textiopro_conn, sandbox):
@@ -67,7 +52,7 @@ def test_single_recipient(textiopro_conn, sandbox):
     context["ti"].xcom_push.assert_called_once_with(
         key=MESSAGE_URL_XCOM_KEY, value=f"{sandbox.url}/reports/{uid}/view"
     )
-    assert sends(sandbox) == [200]
+    assert post_statuses(sandbox, SEND) == [200]
     assert json.loads(json.dumps(result)) == result
 
 
@@ -75,13 +60,13 @@ def test_api_token_style(textiopro_conn_api_token, sandbox):
     result, _ = run(recipients=["31612345678", "447911123456"])
     assert result["accepted"] == 2
     assert len(set(result["uids"])) == 2
-    assert sends(sandbox) == [200]
+    assert post_statuses(sandbox, SEND) == [200]
 
 
 def test_250_recipients_in_three_requests(textiopro_conn, sandbox, logged):
     result, _ = run(recipients=NL_MOBILES + NL_MOBILES[:10], message="x" * 200)
 
-    assert sends(sandbox) == [200, 200, 200]
+    assert post_statuses(sandbox, SEND) == [200, 200, 200]
     assert result["accepted"] == 250
     assert len(set(result["uids"])) == 250
     assert (result["segments_per_message"], result["total_segments"], result["cost"]) == (2, 500, "500")
@@ -96,7 +81,7 @@ def test_250_recipients_in_three_requests(textiopro_conn, sandbox, logged):
 
 
 def test_national_numbers_with_the_connection_region(textiopro_conn, sandbox, monkeypatch):
-    set_default_region(monkeypatch, textiopro_conn, "NL")
+    set_conn_extra(monkeypatch, textiopro_conn, default_region="NL")
     result, _ = run(recipients="06 1234 5678\n0031 6 1234 5679; 06-12345678")
     assert [o["recipient"] for o in result["outcomes"]] == ["31612345678", "31612345679"]
 
@@ -105,14 +90,14 @@ def test_invalid_numbers_fail_before_sending(textiopro_conn, sandbox):
     with pytest.raises(TextioProInputError, match="2 of 3 recipients are not usable") as info:
         run(recipients="31612345678, 0612345678, 12")
     assert "0612345678: it looks like a national number without country code" in str(info.value)
-    assert sends(sandbox) == []
+    assert post_statuses(sandbox, SEND) == []
 
 
 def test_invalid_numbers_skipped(textiopro_conn, sandbox):
     result, _ = run(recipients=["31612345678", "0612345678", "12"], on_invalid="skip")
     assert result["accepted"] == 1
     assert [i["recipient"] for i in result["invalid"]] == ["0612345678", "12"]
-    assert sends(sandbox) == [200]
+    assert post_statuses(sandbox, SEND) == [200]
 
 
 def test_gateway_refusal_is_reported(textiopro_conn, sandbox, logged):
@@ -156,7 +141,7 @@ def test_every_channel(textiopro_conn, sandbox, kwargs, sms_type):
     assert result["type"] == kwargs["type"]
     (uid,) = result["uids"]
     assert [m.uid for m in TextioProHook(textiopro_conn).list_messages()] == [uid]
-    assert sends(sandbox) == [200]
+    assert post_statuses(sandbox, SEND) == [200]
 
 
 @pytest.mark.parametrize(
@@ -178,7 +163,7 @@ def test_bad_parameters_send_nothing(textiopro_conn, sandbox, kwargs, error):
 
 
 def test_schedule_time(textiopro_conn, sandbox, monkeypatch):
-    set_extra(monkeypatch, textiopro_conn, timezone="Europe/Paris")
+    set_conn_extra(monkeypatch, textiopro_conn, timezone="Europe/Paris")
     when = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(days=1)
     result, context = run(recipients=["31612345678", "447911123456"], schedule_time=when)
 
@@ -189,14 +174,14 @@ def test_schedule_time(textiopro_conn, sandbox, monkeypatch):
     paris_wall_clock = when.astimezone(ZoneInfo("Europe/Paris")).replace(tzinfo=timezone.utc)
     stored = sandbox.state.accounts[sandbox.token].messages.values()
     assert {m.sent_at for m in stored} == {paris_wall_clock.timestamp()}
-    assert sends(sandbox) == [200]
+    assert post_statuses(sandbox, SEND) == [200]
 
 
 def test_check_balance_refuses_a_send_bigger_than_the_balance(textiopro_conn, sandbox):
     # The sandbox starts every account with 1000 at 1 per segment: 250 x 5 segments do not fit.
     with pytest.raises(TextioProError, match=r"balance \(.*1,?000.*\) is less than the estimated 1250"):
         run(recipients=NL_MOBILES, message="y" * 700, check_balance=True)
-    assert sends(sandbox) == []
+    assert post_statuses(sandbox, SEND) == []
 
 
 def test_check_balance_lets_a_small_send_through(textiopro_conn, sandbox):
@@ -226,11 +211,11 @@ def test_templated_fields(textiopro_conn, sandbox):
 
 
 def test_failure_after_a_partial_send_is_not_retried(textiopro_conn, sandbox, monkeypatch):
-    set_extra(monkeypatch, textiopro_conn, max_retries=0)
+    set_conn_extra(monkeypatch, textiopro_conn, max_retries=0)
     sandbox.set_faults(rate_limit=1)
     with pytest.raises(AirflowFailException, match="after 100 of 250 recipients got the message"):
         run(recipients=NL_MOBILES)
-    assert len(sends(sandbox)) == 2
+    assert len(post_statuses(sandbox, SEND)) == 2
     sandbox.clear_faults()
     assert sum(1 for _ in TextioProHook(textiopro_conn).list_messages()) == 100
 
@@ -239,5 +224,5 @@ def test_uncertain_send_is_not_retried(textiopro_conn, sandbox):
     sandbox.set_faults(fail_next_5xx=1, fail_mode="after")
     with pytest.raises(AirflowFailException, match="may or may not have reached TextioPro"):
         run(recipients="31612345678")
-    assert sends(sandbox) == [500]
+    assert post_statuses(sandbox, SEND) == [500]
     assert sum(1 for _ in TextioProHook(textiopro_conn).list_messages()) == 1

@@ -6,7 +6,8 @@ import json
 import sqlite3
 
 import pytest
-from contact_helpers import contact_writes, emitted_assets, set_default_region, task_context
+from contact_helpers import contact_writes, emitted_assets, task_context
+from sandbox_fixtures import set_conn_extra
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.transfers.sql_to_textiopro import SqlToTextioProContactsOperator
@@ -28,7 +29,7 @@ def warehouse(tmp_path, monkeypatch):
 
 @pytest.fixture
 def group_uid(textiopro_conn, monkeypatch):
-    set_default_region(monkeypatch, textiopro_conn, "NL")
+    set_conn_extra(monkeypatch, textiopro_conn, default_region="NL")
     return TextioProHook(textiopro_conn).create_group("Warehouse").uid
 
 
