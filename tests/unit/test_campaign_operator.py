@@ -6,6 +6,8 @@ from unittest import mock
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
+from model_factories import CAMPAIGN_UID as UID
+from model_factories import campaign
 from task_state import FakeTaskStateStore
 
 from airflow_provider_textiopro.compat import ResumableJobMixin
@@ -16,7 +18,6 @@ from airflow_provider_textiopro.errors import (
     TextioProWaitTimeoutError,
 )
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
-from airflow_provider_textiopro.models import Campaign, CampaignStats, CampaignStatus
 from airflow_provider_textiopro.operators.campaigns import (
     CAMPAIGN_UID_XCOM_KEY,
     TextioProSendCampaignOperator,
@@ -26,17 +27,10 @@ from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigg
 
 GROUP = "6065ecdc9184a"
 OTHER = "6415907d0d37a"
-UID = "65a1b2c3d4e5f"
 MODULE = "airflow_provider_textiopro.operators.campaigns"
 needs_task_state = pytest.mark.skipif(
     not AIRFLOW_V_3_3_PLUS, reason="the task state store (ResumableJobMixin) arrived in Airflow 3.3"
 )
-
-
-def campaign(status: str, **stats: int) -> Campaign:
-    return Campaign(
-        uid=UID, status=CampaignStatus.parse(status), raw_status=status, stats=CampaignStats(**stats)
-    )
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from model_factories import message
 
 from airflow_provider_textiopro.completion import (
     campaign_completion,
@@ -17,11 +18,7 @@ from airflow_provider_textiopro.errors import (
     TextioProRateLimitError,
     TextioProServerError,
 )
-from airflow_provider_textiopro.models import Campaign, Message
-
-
-def message(uid: str, status: str) -> Message:
-    return Message.from_api({"uid": uid, "to": "31612345678", "status": status})
+from airflow_provider_textiopro.models import Campaign
 
 
 @pytest.mark.parametrize(

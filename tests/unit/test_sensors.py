@@ -7,6 +7,8 @@ from unittest import mock
 import pytest
 from airflow.exceptions import AirflowRescheduleException
 from airflow.providers.common.compat.sdk import AirflowSensorTimeout, TaskDeferred
+from model_factories import CAMPAIGN_UID as UID
+from model_factories import campaign, message
 
 from airflow_provider_textiopro.errors import (
     TextioProAuthError,
@@ -16,24 +18,12 @@ from airflow_provider_textiopro.errors import (
     TextioProServerError,
 )
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, MESSAGE_URL_XCOM_KEY
-from airflow_provider_textiopro.models import Campaign, Message
 from airflow_provider_textiopro.sensors.textiopro import (
     TextioProCampaignSensor,
     TextioProMessageSensor,
     parse_message_uids,
 )
 from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger, TextioProMessageTrigger
-
-UID = "6065ecdc9184a"
-
-
-def campaign(status: str, **stats: int) -> Campaign:
-    counts = {f"{name}_count": count for name, count in stats.items()}
-    return Campaign.from_api({"id": UID, "status": status, "stats": counts})
-
-
-def message(uid: str, status: str) -> Message:
-    return Message.from_api({"uid": uid, "to": f"3161234{uid}", "status": status})
 
 
 @pytest.fixture
@@ -117,7 +107,9 @@ def test_poke_returns_the_messages_when_delivered(hook):
 
 
 def test_poke_raises_with_failed_recipients_and_statuses(hook):
-    hook.get_message.side_effect = lambda uid: message(uid, "Undelivered" if uid == "m2" else "Delivered")
+    hook.get_message.side_effect = lambda uid: message(
+        uid, "Undelivered" if uid == "m2" else "Delivered", to=f"3161234{uid[-1]}"
+    )
 
     with pytest.raises(TextioProDeliveryError, match=r"31612342 \(uid m2\): Undelivered"):
         message_sensor().poke({})

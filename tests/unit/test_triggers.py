@@ -9,6 +9,8 @@ import time
 from unittest import mock
 
 import pytest
+from model_factories import CAMPAIGN_UID as UID
+from model_factories import campaign, message
 
 from airflow_provider_textiopro.errors import (
     TextioProAuthError,
@@ -16,20 +18,9 @@ from airflow_provider_textiopro.errors import (
     TextioProRateLimitError,
     TextioProServerError,
 )
-from airflow_provider_textiopro.models import Campaign, Message
 from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger, TextioProMessageTrigger
 
 MODULE = "airflow_provider_textiopro.triggers.textiopro"
-UID = "6065ecdc9184a"
-
-
-def campaign(status: str, **stats: int) -> Campaign:
-    counts = {f"{name}_count": count for name, count in stats.items()}
-    return Campaign.from_api({"id": UID, "name": "Spring sale", "status": status, "stats": counts})
-
-
-def message(uid: str, status: str, to: str = "31612345678") -> Message:
-    return Message.from_api({"uid": uid, "to": to, "status": status})
 
 
 @pytest.fixture
