@@ -46,12 +46,6 @@ def hook():
         yield instance
 
 
-@pytest.fixture
-def emitted():
-    with mock.patch(f"{MODULE}.emit_asset_event") as emit:
-        yield emit
-
-
 def make_context(try_number=1, store=None):
     ti = mock.MagicMock(try_number=try_number)
     ti.xcom_pull.return_value = None

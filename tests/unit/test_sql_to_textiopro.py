@@ -6,14 +6,12 @@ import sys
 from unittest import mock
 
 import pytest
-from contact_fakes import GROUP, group_of_three, mobile
+from contact_fakes import GROUP, mobile
 
 from airflow_provider_textiopro.compat import AirflowOptionalProviderFeatureException
 from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
 from airflow_provider_textiopro.transfers.sql_to_textiopro import SqlToTextioProContactsOperator
 
-MODULE = "airflow_provider_textiopro.operators.contacts"
-HOOK_CLASS = "airflow_provider_textiopro.hooks.textiopro.TextioProHook"
 ROWS = [
     (mobile(1), "Ann", "Utrecht", 1),
     (mobile(2), "Robert", "Delft", 1),
@@ -31,19 +29,6 @@ def warehouse(tmp_path, monkeypatch):
         db.executemany("INSERT INTO customers VALUES (?, ?, ?, ?)", ROWS)
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
     return path
-
-
-@pytest.fixture
-def server():
-    fake = group_of_three()
-    with mock.patch(HOOK_CLASS, side_effect=fake.hook_class):
-        yield fake
-
-
-@pytest.fixture
-def emitted():
-    with mock.patch(f"{MODULE}.emit_asset_event") as emit:
-        yield emit
 
 
 def op(**kwargs):

@@ -4,7 +4,7 @@ import json
 from unittest import mock
 
 import pytest
-from contact_fakes import GROUP, FakeTextioPro, group_of_three, mobile
+from contact_fakes import GROUP, FakeTextioPro, mobile
 
 from airflow_provider_textiopro.contact_sync import ContactWrite
 from airflow_provider_textiopro.errors import (
@@ -20,20 +20,6 @@ from airflow_provider_textiopro.operators.contacts import (
 )
 
 MODULE = "airflow_provider_textiopro.operators.contacts"
-HOOK_CLASS = "airflow_provider_textiopro.hooks.textiopro.TextioProHook"
-
-
-@pytest.fixture
-def server():
-    fake = group_of_three()
-    with mock.patch(HOOK_CLASS, side_effect=fake.hook_class):
-        yield fake
-
-
-@pytest.fixture
-def emitted():
-    with mock.patch(f"{MODULE}.emit_asset_event") as emit:
-        yield emit
 
 
 def run(records, **kwargs):
