@@ -8,7 +8,6 @@ state is asserted, so a failing task fails the test.
 from __future__ import annotations
 
 import ast
-import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from airflow.providers.common.compat.sdk import AirflowSkipException
 from dag_runner import run_dag
+from warehouse import use_sqlite
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
@@ -46,9 +46,7 @@ def dag_bag() -> Any:
 def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the warehouse example's SQLite connection at a file of this test."""
     path = tmp_path / "warehouse.db"
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_TEXTIOPRO_EXAMPLE_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(path)})
-    )
+    use_sqlite(monkeypatch, "textiopro_example_warehouse", path)
     return path
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 import pytest
 from contact_helpers import contact_writes, emitted_assets, task_context
 from sandbox_fixtures import set_conn_extra
+from warehouse import customers_warehouse
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.transfers.sql_to_textiopro import SqlToTextioProContactsOperator
@@ -19,12 +19,8 @@ ROWS = [(f"06 1234 {i:04d}", f"First{i}", f"Last{i}", "NL" if i % 2 else "BE") f
 
 @pytest.fixture
 def warehouse(tmp_path, monkeypatch):
-    path = tmp_path / "warehouse.db"
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE customers (phone TEXT, first_name TEXT, last_name TEXT, country TEXT)")
-        db.executemany("INSERT INTO customers VALUES (?, ?, ?, ?)", ROWS)
-    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
-    return path
+    columns = "phone TEXT, first_name TEXT, last_name TEXT, country TEXT"
+    return customers_warehouse(monkeypatch, tmp_path / "warehouse.db", columns, ROWS)
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 from unittest import mock
 
 import pytest
 from contact_fakes import GROUP, mobile
+from warehouse import customers_warehouse
 
 from airflow_provider_textiopro.compat import AirflowOptionalProviderFeatureException
 from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
@@ -23,12 +23,8 @@ ROWS = [
 
 @pytest.fixture
 def warehouse(tmp_path, monkeypatch):
-    path = tmp_path / "warehouse.db"
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE customers (Phone TEXT, first_name TEXT, city TEXT, active INTEGER)")
-        db.executemany("INSERT INTO customers VALUES (?, ?, ?, ?)", ROWS)
-    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(path)}))
-    return path
+    columns = "Phone TEXT, first_name TEXT, city TEXT, active INTEGER"
+    return customers_warehouse(monkeypatch, tmp_path / "warehouse.db", columns, ROWS)
 
 
 def op(**kwargs):
