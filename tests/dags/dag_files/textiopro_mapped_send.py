@@ -12,12 +12,9 @@ from airflow.providers.common.compat.sdk import DAG, task
 from airflow_provider_textiopro.operators.messages import TextioProSendMessageOperator
 from airflow_provider_textiopro.sensors.textiopro import TextioProMessageSensor
 
-with DAG(
-    "textiopro_mapped_send",
-    schedule=None,
-    start_date=datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc),
-    catchup=False,
-) as dag:
+START = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
+
+with DAG("textiopro_mapped_send", schedule=None, start_date=START, catchup=False) as dag:
 
     @task
     def on_call_batches() -> list[list[str]]:

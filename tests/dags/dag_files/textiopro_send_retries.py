@@ -13,6 +13,7 @@ from airflow.providers.common.compat.sdk import DAG
 
 from airflow_provider_textiopro.operators.messages import TextioProSendMessageOperator
 
+START = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
 RECIPIENTS = [f"+3161234{i:04d}" for i in range(250)]
 
 
@@ -22,12 +23,7 @@ def lose_the_second_try(context: Any, result: Any) -> None:
         raise RuntimeError("worker lost after the send")
 
 
-with DAG(
-    "textiopro_send_retries",
-    schedule=None,
-    start_date=datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc),
-    catchup=False,
-) as dag:
+with DAG("textiopro_send_retries", schedule=None, start_date=START, catchup=False) as dag:
     TextioProSendMessageOperator(
         task_id="send",
         recipients=RECIPIENTS,

@@ -11,12 +11,9 @@ from airflow.providers.common.compat.sdk import DAG
 
 from airflow_provider_textiopro.sensors.textiopro import TextioProCampaignSensor
 
-with DAG(
-    "textiopro_wait_for_campaign",
-    schedule=None,
-    start_date=datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc),
-    catchup=False,
-) as dag:
+START = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
+
+with DAG("textiopro_wait_for_campaign", schedule=None, start_date=START, catchup=False) as dag:
     TextioProCampaignSensor(
         task_id="wait_for_campaign",
         campaign_uid="{{ dag_run.conf['campaign_uid'] }}",
