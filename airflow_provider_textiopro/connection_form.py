@@ -50,6 +50,14 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "label": "Max retry wait (seconds)",
         "schema": {"type": ["number", "null"], "minimum": 0, "default": 30},
     },
+    "scheme": {
+        "label": "Scheme",
+        "schema": {"type": ["string", "null"], "pattern": "^https?$"},
+        "description": (
+            "http or https, replacing the Base URL's scheme. Without it: the Base URL's, "
+            "or https (http for the local machine) when it has none."
+        ),
+    },
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {

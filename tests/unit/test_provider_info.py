@@ -87,6 +87,7 @@ def test_connection_form_matches_the_connection_contract():
         "max_retries",
         "retry_wait_min",
         "retry_wait_max",
+        "scheme",
     }
     assert CONNECTION["conn-fields"]["auth_style"]["schema"]["enum"] == ["bearer", "api_token"]
     behaviour = CONNECTION["ui-field-behaviour"]
@@ -115,6 +116,8 @@ def test_airflow_builds_the_connection_form():
             {"auth_style": "oauth", "timeout": "soon", "default_region": "NLD", "max_retries": "-1"},
             {"auth_style", "timeout", "default_region", "max_retries"},
         ),
+        ({"scheme": "http"}, set()),
+        ({"scheme": "ftp"}, {"scheme"}),
     ],
 )
 def test_airflow2_form_widgets_validate_like_the_conn_fields(data, errors):
