@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.compat import BaseNotifier, redact
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
+from airflow_provider_textiopro.hooks import textiopro_hook
 from airflow_provider_textiopro.segments import check_max_segments, estimate_segments
 
 if TYPE_CHECKING:
@@ -154,11 +155,9 @@ class TextioProNotifier(BaseNotifier):
 
     def notify(self, context: Context) -> None:
         """Send the alert; log an error instead of raising when it cannot be sent."""
-        from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-
         try:
             text = fit_segments(self.message or alert_text(context), self.max_segments)
-            hook = TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+            hook = textiopro_hook(self.textiopro_conn_id)
             result = hook.send_message(self.recipients, text, sender_id=self.sender_id, on_invalid="skip")
         except Exception as error:
             self.log.error(

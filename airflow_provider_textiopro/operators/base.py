@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.compat import BaseOperator, ResumableJobMixin
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
+from airflow_provider_textiopro.hooks import textiopro_hook
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
@@ -32,9 +33,7 @@ class TextioProSendOperator(ResumableJobMixin, BaseOperator):
     @cached_property
     def hook(self) -> TextioProHook:
         """The TextioPro hook of ``textiopro_conn_id``."""
-        from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-
-        return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+        return textiopro_hook(self.textiopro_conn_id)
 
     def execute(self, context: Context) -> Any:
         """Send, unless an earlier try did (see ``ResumableJobMixin``)."""

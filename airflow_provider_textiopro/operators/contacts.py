@@ -17,6 +17,7 @@ from airflow_provider_textiopro.compat import BaseOperator
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.contact_sync import ContactSync, ContactWrite, FullSync, validate_full_sync
 from airflow_provider_textiopro.errors import TextioProAuthError, TextioProError, TextioProInputError
+from airflow_provider_textiopro.hooks import textiopro_hook
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
@@ -27,13 +28,6 @@ RECORDS_BATCH_SIZE = 1000
 MAX_REPORTED_INVALID_ROWS = 100
 PROGRESS_EVERY = 100
 IN_FLIGHT_PER_WORKER = 2
-
-
-def _make_hook(conn_id: str) -> TextioProHook:
-    """Return a hook of ``conn_id``; the hook module is imported here, not when a DAG file is parsed."""
-    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-
-    return TextioProHook(textiopro_conn_id=conn_id)
 
 
 class TextioProCreateGroupOperator(BaseOperator):
@@ -69,7 +63,7 @@ class TextioProCreateGroupOperator(BaseOperator):
         name = str(self.name or "").strip()
         if not name:
             raise TextioProInputError("The group name is empty: give the name of the group to create.")
-        hook = _make_hook(self.textiopro_conn_id)
+        hook = textiopro_hook(self.textiopro_conn_id)
         existing = hook.find_group_by_name(name)
         if existing is None:
             try:
@@ -240,10 +234,7 @@ class BaseTextioProContactSyncOperator(BaseOperator):
     @cached_property
     def hook(self) -> TextioProHook:
         """The TextioPro hook of ``textiopro_conn_id`` (for reads; writers have their own)."""
-        return self._new_hook()
-
-    def _new_hook(self) -> TextioProHook:
-        return _make_hook(self.textiopro_conn_id)
+        return textiopro_hook(self.textiopro_conn_id)
 
     @abstractmethod
     def iter_batches(self, context: Context) -> Iterator[Iterable[Mapping[str, Any]]]:
@@ -265,7 +256,8 @@ class BaseTextioProContactSyncOperator(BaseOperator):
         )
         unchanged = 0
         invalid_rows: list[dict[str, Any]] = []
-        with _ContactWriter(self._new_hook, group_uid, self.max_workers, self.log) as writer:
+        new_hook = partial(textiopro_hook, self.textiopro_conn_id)
+        with _ContactWriter(new_hook, group_uid, self.max_workers, self.log) as writer:
             for records in self.iter_batches(context):
                 plan = sync.plan_batch(records)
                 unchanged += plan.unchanged

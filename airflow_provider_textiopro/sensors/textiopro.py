@@ -25,6 +25,7 @@ from airflow_provider_textiopro.completion import (
 )
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import TextioProDeliveryError, TextioProError, TextioProInputError
+from airflow_provider_textiopro.hooks import textiopro_hook
 from airflow_provider_textiopro.links import (
     CAMPAIGN_URL_XCOM_KEY,
     MESSAGE_URL_XCOM_KEY,
@@ -126,9 +127,7 @@ class _TextioProWaitSensor(BaseSensorOperator):
     @cached_property
     def hook(self) -> TextioProHook:
         """The TextioPro hook of ``textiopro_conn_id``."""
-        from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-
-        return TextioProHook(textiopro_conn_id=self.textiopro_conn_id)
+        return textiopro_hook(self.textiopro_conn_id)
 
     def _first_uid(self) -> str:
         raise NotImplementedError
