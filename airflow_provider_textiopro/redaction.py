@@ -14,6 +14,11 @@ _PATTERNS = (
 )
 
 
+def token_forms(token: str) -> set[str]:
+    """Return the token as written and URL-encoded (as a path part and as a query value)."""
+    return {token, quote(token, safe=""), quote_plus(token)}
+
+
 def scrub(text: str, token: str | None = None) -> str:
     """Return ``text`` without the token (raw or URL-encoded) and without any ``api_token`` value.
 
@@ -21,7 +26,7 @@ def scrub(text: str, token: str | None = None) -> str:
     :param token: the connection's token, when known.
     """
     if token:
-        for form in {token, quote(token, safe=""), quote_plus(token)}:
+        for form in token_forms(token):
             text = text.replace(form, REDACTED)
     for pattern in _PATTERNS:
         text = pattern.sub(rf"\g<1>{REDACTED}", text)

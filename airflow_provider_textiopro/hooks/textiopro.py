@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import cached_property
 from typing import Any, TypeVar
-from urllib.parse import quote, quote_plus, urlencode
+from urllib.parse import quote, urlencode
 
 import requests
 import tenacity
@@ -51,7 +51,7 @@ from airflow_provider_textiopro.models import (
 )
 from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, reasons_by_number, refused
 from airflow_provider_textiopro.phone import normalize_phone, normalize_recipients
-from airflow_provider_textiopro.redaction import scrub
+from airflow_provider_textiopro.redaction import scrub, token_forms
 from airflow_provider_textiopro.retries import RetryPolicy, build_retrying, was_not_sent
 from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
 
@@ -159,7 +159,7 @@ class TextioProHook(BaseHook):
         settings = ConnectionSettings.from_connection(
             conn, auth_style=self._auth_style, timeout=self._timeout, max_retries=self._max_retries
         )
-        for form in {settings.token, quote(settings.token, safe=""), quote_plus(settings.token)}:
+        for form in token_forms(settings.token):
             mask_secret(form)
         return settings
 
