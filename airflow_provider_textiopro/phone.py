@@ -58,8 +58,7 @@ class NormalizedRecipients:
 
 
 def normalize_phone(number: str | int, default_region: str | None = None) -> str:
-    """
-    Return ``number`` as digits with its country code, e.g. ``"31612345678"``.
+    """Return ``number`` as digits with its country code, e.g. ``"31612345678"``.
 
     :param number: a phone number, international (``+31 6 1234 5678``, ``0031...``,
         ``31612345678``) or national (``06 1234 5678``, with ``default_region``).
@@ -79,8 +78,7 @@ def normalize_recipients(
     default_region: str | None = None,
     on_invalid: str = "fail",
 ) -> NormalizedRecipients:
-    """
-    Normalise a recipient list, dropping duplicates and keeping the first occurrence's order.
+    """Normalise a recipient list, dropping duplicates and keeping the first occurrence's order.
 
     :param recipients: a string separated by commas, semicolons or line breaks, or an
         iterable of strings and ints; nested lists (as mapped tasks return) are
@@ -115,8 +113,7 @@ def normalize_recipients(
 
 
 def check_on_invalid(on_invalid: Any) -> str:
-    """
-    Return ``on_invalid`` when it is ``"fail"`` or ``"skip"``.
+    """Return ``on_invalid`` when it is ``"fail"`` or ``"skip"``.
 
     :raises TextioProInputError: for any other value.
     """

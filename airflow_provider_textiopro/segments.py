@@ -45,8 +45,7 @@ class SegmentEstimate:
 
 
 def estimate_segments(text: str, *, unicode: bool = False) -> SegmentEstimate:
-    """
-    Return the encoding, length and number of segments of ``text``; an empty text takes 0 segments.
+    """Return the encoding, length and number of segments of ``text``; an empty text takes 0 segments.
 
     :param text: the message body.
     :param unicode: count as UCS-2 even when the text fits GSM-7 (TextioPro's ``type="unicode"``).
@@ -66,8 +65,7 @@ def estimate_segments(text: str, *, unicode: bool = False) -> SegmentEstimate:
 
 
 def check_max_segments(value: Any) -> int:
-    """
-    Return ``value`` when it is a whole number of at least 1 (a segment limit).
+    """Return ``value`` when it is a whole number of at least 1 (a segment limit).
 
     :raises TextioProInputError: for anything else.
     """

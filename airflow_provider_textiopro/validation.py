@@ -60,8 +60,7 @@ _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def validate_channel(type: str, message: Any, channel_params: dict[str, Any]) -> dict[str, Any]:
-    """
-    Check a message type, its text and its channel parameters; return the extra body fields.
+    """Check a message type, its text and its channel parameters; return the extra body fields.
 
     Parameters whose value is None count as not given.
 
@@ -107,8 +106,7 @@ def validate_channel(type: str, message: Any, channel_params: dict[str, Any]) ->
 
 
 def validate_type(type: Any) -> str:
-    """
-    Return ``type`` when it is one of :data:`MESSAGE_TYPES`.
+    """Return ``type`` when it is one of :data:`MESSAGE_TYPES`.
 
     :raises TextioProInputError: naming the accepted types.
     """
@@ -118,8 +116,7 @@ def validate_type(type: Any) -> str:
 
 
 def validate_sender_id(sender_id: Any, *, type: str | None = None) -> str | None:
-    """
-    Check a sender id and return it stripped (a phone number as digits without ``+``).
+    """Check a sender id and return it stripped (a phone number as digits without ``+``).
 
     Accepted: an alphanumeric name of 1 to 11 ASCII letters, digits and spaces with at
     least one letter, or a phone number with its country code (8 to 15 digits, an
@@ -153,8 +150,7 @@ def format_schedule_time(
     timezone: str | tzinfo = "UTC",
     now: datetime | None = None,
 ) -> str | None:
-    """
-    Return a schedule time as TextioPro's ``Y-m-d H:i`` in the account's timezone.
+    """Return a schedule time as TextioPro's ``Y-m-d H:i`` in the account's timezone.
 
     Seconds are dropped, and the resulting minute must be later than now.
 

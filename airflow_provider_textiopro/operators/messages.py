@@ -31,8 +31,7 @@ MESSAGE_SEND_KEY = "textiopro_message_send"
 
 
 class TextioProSendMessageOperator(TextioProSendOperator):
-    """
-    Send one message to one or many recipients through TextioPro, once.
+    """Send one message to one or many recipients through TextioPro, once.
 
     Every parameter is checked before any request: recipients are normalised (national
     numbers with the connection's ``default_region``), the channel's rules, the sender
