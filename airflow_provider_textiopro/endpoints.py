@@ -77,23 +77,3 @@ DELETE_CONTACT = Endpoint(
 LIST_CONTACTS = Endpoint("contacts/{group}/all", "contacts/{group}/all", "POST", "POST", Kind.READ)
 BALANCE = Endpoint("balance", "balance", "GET", "POST", Kind.READ)
 PROFILE = Endpoint("me", "me", "GET", "POST", Kind.READ)
-
-ENDPOINTS = (
-    SEND_SMS,
-    SEND_CAMPAIGN,
-    VIEW_SMS,
-    LIST_SMS,
-    VIEW_CAMPAIGN,
-    CREATE_GROUP,
-    LIST_GROUPS,
-    VIEW_GROUP,
-    UPDATE_GROUP,
-    DELETE_GROUP,
-    CREATE_CONTACT,
-    VIEW_CONTACT,
-    UPDATE_CONTACT,
-    DELETE_CONTACT,
-    LIST_CONTACTS,
-    BALANCE,
-    PROFILE,
-)
