@@ -110,7 +110,7 @@ class TextioProHook(BaseHook):
     password the API token, and its extra holds ``auth_style`` (``bearer``: ``/api/v3``
     with an Authorization header, the default; ``api_token``: ``/api/http`` with the
     token in the request), ``timeout``, ``default_sender_id``, ``default_region``,
-    ``timezone``, ``max_retries``, ``retry_wait_min`` and ``retry_wait_max``.
+    ``timezone``, ``max_retries``, ``retry_wait_min``, ``retry_wait_max`` and ``scheme``.
 
     :param textiopro_conn_id: the Airflow connection id.
     :param auth_style: overrides the connection's ``auth_style``.
