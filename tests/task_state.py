@@ -1,8 +1,9 @@
-"""A stand-in for Airflow 3.3's task state store, shared by the unit and integration tests."""
+"""A stand-in for Airflow 3.3's task state store, and a task context that holds it."""
 
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 
 class FakeTaskStateStore:
@@ -21,3 +22,10 @@ class FakeTaskStateStore:
 
     def delete(self, key: str) -> None:
         self.values.pop(key, None)
+
+
+def make_context(try_number: int = 1, store: FakeTaskStateStore | None = None) -> dict[str, Any]:
+    """Return the context of try ``try_number``: a mock task instance that pulls no XCom, and ``store``."""
+    ti = mock.MagicMock(try_number=try_number)
+    ti.xcom_pull.return_value = None
+    return {"ti": ti, "task_state_store": store}

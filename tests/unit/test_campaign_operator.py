@@ -8,7 +8,7 @@ from airflow.providers.common.compat.sdk import TaskDeferred
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
 from model_factories import CAMPAIGN_UID as UID
 from model_factories import campaign
-from task_state import FakeTaskStateStore
+from task_state import FakeTaskStateStore, make_context
 
 from airflow_provider_textiopro.compat import ResumableJobMixin
 from airflow_provider_textiopro.errors import (
@@ -44,13 +44,6 @@ def hook():
         instance.wait_for_campaign.return_value = campaign("done", delivered=3)
         instance.dashboard_url.side_effect = lambda kind, uid: f"https://app.example/campaigns/{uid}/overview"
         yield instance
-
-
-def make_context(try_number=1, store=None):
-    ti = mock.MagicMock(try_number=try_number)
-    ti.xcom_pull.return_value = None
-    context = {"ti": ti, "task_state_store": store}
-    return context
 
 
 def pushed(context):

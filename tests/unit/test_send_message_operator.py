@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
-from task_state import FakeTaskStateStore
+from task_state import FakeTaskStateStore, make_context
 
 from airflow_provider_textiopro.compat import AirflowFailException, ResumableJobMixin
 from airflow_provider_textiopro.errors import (
@@ -77,10 +77,6 @@ def hook():
 @pytest.fixture
 def context():
     return make_context()
-
-
-def make_context(try_number=1, store=None):
-    return {"ti": mock.MagicMock(try_number=try_number), "task_state_store": store}
 
 
 def run(context, **kwargs):
