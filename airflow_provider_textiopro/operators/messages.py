@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.compat import AirflowFailException
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
-from airflow_provider_textiopro.errors import TextioProError, TextioProInputError, TextioProSendUncertainError
+from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink
 from airflow_provider_textiopro.models import SendResult
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
@@ -298,15 +298,13 @@ class TextioProSendMessageOperator(TextioProSendOperator):
     ) -> None:
         """Send to ``numbers`` one request of at most 100 at a time, writing each down in ``progress``."""
         for chunk in chunked(numbers):
-            progress.start(chunk)
             try:
-                # With '+', the hook reads the normalised numbers as international, never nationally again.
-                result = self.hook.send_message(
-                    [f"+{number}" for number in chunk], self.message, **send_kwargs
-                )
+                with progress.sending(chunk):
+                    # With '+', the hook reads the normalised numbers as international, never nationally.
+                    result = self.hook.send_message(
+                        [f"+{number}" for number in chunk], self.message, **send_kwargs
+                    )
             except Exception as exc:
-                if isinstance(exc, TextioProError) and not isinstance(exc, TextioProSendUncertainError):
-                    progress.forget()
                 self._stopped(progress, everyone, exc)
                 raise
             progress.finish(result.outcomes)

@@ -1,13 +1,19 @@
-"""SendProgress: what each request of a send reached, kept in the task state store across tries."""
+"""SentRequest and SendProgress: what each send request reached, kept in the task state store across tries."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from task_state import FakeTaskStateStore
 
+from airflow_provider_textiopro.errors import (
+    TextioProAuthError,
+    TextioProRateLimitError,
+    TextioProSendUncertainError,
+)
 from airflow_provider_textiopro.models import RecipientOutcome
-from airflow_provider_textiopro.send_progress import REQUEST_KEY, SendProgress
+from airflow_provider_textiopro.send_progress import REQUEST_KEY, SendProgress, SentRequest, took_no_effect
 
 ANSWERED = [
     RecipientOutcome(
@@ -15,20 +21,67 @@ ANSWERED = [
     ),
     RecipientOutcome(recipient="31600000002", error="Number contains in the blacklist"),
 ]
+REFUSED = TextioProRateLimitError("Too Many Attempts.", retry_after=5)
+NO_ANSWER = TextioProSendUncertainError("no answer within 30 s")
+
+
+def reloaded(store: FakeTaskStateStore) -> FakeTaskStateStore:
+    """Return a copy of ``store`` as a later try reads it: through JSON."""
+    again = FakeTaskStateStore()
+    again.values = json.loads(json.dumps(store.values))
+    return again
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (REFUSED, True),
+        (TextioProAuthError("Unauthenticated."), True),
+        (NO_ANSWER, False),
+        (RuntimeError("connection pool broke"), False),
+        (KeyboardInterrupt("worker lost"), False),
+    ],
+)
+def test_took_no_effect(error, expected):
+    assert took_no_effect(error) is expected
+
+
+def test_a_request_is_written_before_it_is_sent_and_replaced_by_its_answer():
+    store = FakeTaskStateStore()
+    sent = SentRequest.load(store, "key")
+    with sent.sending(["6065ecdc9184a"]):
+        assert store.values == {"key": {"request": ["6065ecdc9184a"]}}
+        assert SentRequest.load(reloaded(store), "key").unanswered
+    sent.finish("65a1b2c3d4e5f")
+
+    again = SentRequest.load(reloaded(store), "key")
+    assert (again.unanswered, again.request, again.answer) == (False, None, "65a1b2c3d4e5f")
+
+
+@pytest.mark.parametrize(
+    ("error", "kept"),
+    [(REFUSED, False), (NO_ANSWER, True), (RuntimeError("bug"), True), (KeyboardInterrupt("lost"), True)],
+)
+def test_a_failed_request_is_forgotten_only_when_it_provably_took_no_effect(error, kept):
+    store = FakeTaskStateStore()
+    with pytest.raises(type(error)), SentRequest.load(store, "key").sending(["31600000001"]):
+        raise error
+    assert SentRequest.load(reloaded(store), "key").unanswered is kept
+    assert ("key" in store.values) is kept
 
 
 def test_answered_unanswered_and_forgotten_requests_survive_a_reload():
     store = FakeTaskStateStore()
     progress = SendProgress(store)
-    progress.start(["31600000001", "31600000002"])
+    with progress.sending(["31600000001", "31600000002"]):
+        pass
     progress.finish(ANSWERED)
-    progress.start(["31600000003"])
-    progress.start(["31600000004"])
-    progress.forget()
+    with pytest.raises(TextioProSendUncertainError), progress.sending(["31600000003"]):
+        raise NO_ANSWER
+    with pytest.raises(TextioProRateLimitError), progress.sending(["31600000004"]):
+        raise REFUSED
 
-    reloaded = FakeTaskStateStore()
-    reloaded.values = json.loads(json.dumps(store.values))
-    again = SendProgress.load(reloaded)
+    again = SendProgress.load(reloaded(store))
 
     assert again.requests == 2
     assert again.outcomes == ANSWERED
@@ -41,10 +94,11 @@ def test_answered_unanswered_and_forgotten_requests_survive_a_reload():
 def test_an_answered_request_is_stored_as_rows_without_field_names():
     store = FakeTaskStateStore()
     progress = SendProgress(store)
-    progress.start(["31600000001", "31600000002"])
+    with progress.sending(["31600000001", "31600000002"]):
+        assert store.values == {REQUEST_KEY.format(0): {"request": ["31600000001", "31600000002"]}}
     progress.finish(ANSWERED)
     assert store.values[REQUEST_KEY.format(0)] == {
-        "outcomes": [
+        "answer": [
             ["31600000001", "6065ecdc9184a", "Delivered", None, "0.05", 1],
             ["31600000002", None, None, "Number contains in the blacklist", None, None],
         ]
@@ -53,10 +107,14 @@ def test_an_answered_request_is_stored_as_rows_without_field_names():
 
 def test_without_a_store_progress_is_kept_in_memory_only():
     progress = SendProgress.load(None)
-    progress.start(["31600000001", "31600000002"])
+    with progress.sending(["31600000001", "31600000002"]):
+        pass
     progress.finish(ANSWERED)
-    progress.start(["31600000003"])
+    with pytest.raises(TextioProSendUncertainError), progress.sending(["31600000003"]):
+        raise NO_ANSWER
     assert (progress.requests, progress.uncertain) == (2, ["31600000003"])
     assert progress.unsent(["31600000003", "31600000009"]) == ["31600000009"]
-    progress.forget()
-    assert progress.unsent(["31600000003"]) == ["31600000003"]
+    with pytest.raises(TextioProRateLimitError), progress.sending(["31600000009"]):
+        raise REFUSED
+    assert progress.requests == 2
+    assert progress.unsent(["31600000009"]) == ["31600000009"]
