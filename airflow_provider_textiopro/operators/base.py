@@ -19,9 +19,11 @@ class TextioProSendOperator(ResumableJobMixin, BaseOperator):
     """Base of the operators that send: ``execute`` runs ``ResumableJobMixin.execute_resumable``.
 
     On Airflow 3.3+ the mixin keeps what a try sent in the task's state store
-    (``durable=True``, the default), so that a retry does not send it again. Below
-    Airflow 3.3, or with ``durable=False``, there is no task state: a retry then says
-    in its log that it may send again.
+    (``durable=True``, the default), so that a retry does not send it again: each send
+    request is written down before it leaves and replaced by its answer
+    (:class:`~airflow_provider_textiopro.send_progress.SentRequest`), and one found
+    without an answer is never sent again. Below Airflow 3.3, or with ``durable=False``,
+    there is no task state: a retry then says in its log that it may send again.
 
     :param textiopro_conn_id: the TextioPro connection.
     """

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.assets import campaign_asset, default_outlets, emit_asset_event
-from airflow_provider_textiopro.compat import conf
+from airflow_provider_textiopro.compat import AirflowFailException, conf
 from airflow_provider_textiopro.completion import FAILURE, SUCCESS, campaign_completion
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import (
@@ -20,12 +20,15 @@ from airflow_provider_textiopro.errors import (
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
 from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
+from airflow_provider_textiopro.send_progress import SentRequest, took_no_effect
 from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
+    from airflow_provider_textiopro.send_progress import TaskStateStore
 
 CAMPAIGN_UID_XCOM_KEY = "textiopro_campaign_uid"
+CAMPAIGN_REQUEST_KEY = "textiopro_campaign_request"
 _GROUP_UID = re.compile(r"[0-9a-f]{13}")
 
 
@@ -65,14 +68,22 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     as it is known, with its dashboard URL under ``textiopro_campaign_url`` (the
     extra link).
 
-    Retries never send it again on Airflow 3.3+: the uid is kept in the task's
-    state store (``ResumableJobMixin``, ``durable=True`` by default) and a retry
-    follows that campaign instead of sending a new one, whatever state it is in
-    (when waiting, a failed or cancelled campaign fails the retry too). To send
-    anew, start a new DAG run or delete the task state key
-    ``textiopro_campaign_uid``. Below Airflow 3.3 there is no task state: a retry
-    after a successful send sends again (and says so in the log), so there use
-    ``retries=0``, or send with ``wait_for_completion=False`` and wait with
+    A send request that may have created a campaign without saying which (no
+    answer, an HTTP 5xx: ``TextioProSendUncertainError``) fails the task without
+    retrying (``AirflowFailException``), on every Airflow version: check the
+    dashboard before sending again.
+
+    Retries never send it again on Airflow 3.3+. The task's state store
+    (``ResumableJobMixin``, ``durable=True`` by default) gets the request just
+    before it is sent (``textiopro_campaign_request``), then the campaign's uid
+    in its place (``textiopro_campaign_uid``). A retry follows that campaign
+    instead of sending a new one, whatever state it is in (when waiting, a failed
+    or cancelled campaign fails the retry too); a retry that finds the request
+    without a uid (no answer, or a worker lost before the uid was written) fails
+    without retrying and sends nothing. To send anew, start a new DAG run or
+    delete those task state keys. Below Airflow 3.3 there is no task state: a
+    retry after a successful send sends again (and says so in the log), so there
+    use ``retries=0``, or send with ``wait_for_completion=False`` and wait with
     ``TextioProCampaignSensor``, which is safe to retry.
 
     When the campaign is sent (and finished, when waiting), an asset event is
@@ -167,11 +178,55 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         }
 
     def submit_job(self, context: Context) -> str:
-        """Validate the parameters, send the campaign and return its uid."""
-        campaign = self.hook.send_campaign(**self._validated_request())
+        """Validate the parameters, send the campaign once and return its uid.
+
+        The request is written to the task state (``textiopro_campaign_request``) before it is
+        sent, and replaced by the campaign's uid once TextioPro answers; a try that finds it
+        without a uid does not send again.
+
+        :raises AirflowFailException: the request may have created a campaign without saying
+            which, in this try or an earlier one.
+        """
+        store = self.task_state_store(context)
+        sent = SentRequest.load(store, CAMPAIGN_REQUEST_KEY)
+        if sent.unanswered:
+            raise AirflowFailException(
+                "An earlier try of this task sent the campaign request and recorded no campaign uid for "
+                f"it (the task state holds {CAMPAIGN_REQUEST_KEY}: the request got no answer, or the "
+                "worker was lost before the uid was written). The campaign may have been created, so it "
+                f"is not sent again and the task is not retried. {self._resend_advice(store)}"
+            )
+        request = self._validated_request()
+        try:
+            with sent.sending(request["contact_list_ids"]):
+                campaign = self.hook.send_campaign(**request)
+        except Exception as error:
+            if took_no_effect(error):
+                raise
+            raise AirflowFailException(
+                f"The campaign request got no usable answer ({error}): the campaign may have been "
+                "created. The task is not retried, so that no second campaign goes out. "
+                f"{self._resend_advice(store)}"
+            ) from error
+        if store is not None:
+            store.set(self.external_id_key, campaign.uid)
+        sent.forget()
         when = f" for {campaign.schedule_time}" if campaign.schedule_time else ""
         self.log.info("Campaign %s sent, status %s%s.", campaign.uid, campaign.status.value, when)
         return campaign.uid
+
+    @staticmethod
+    def _resend_advice(store: TaskStateStore | None) -> str:
+        """Say how to look for the campaign, and how to send it again on purpose."""
+        rerun = (
+            f"delete the task state key {CAMPAIGN_REQUEST_KEY} and clear the task"
+            if store is not None
+            else "clear the task"
+        )
+        return (
+            "First check the campaign list in the TextioPro dashboard; if the campaign is not there, "
+            f"send it deliberately: {rerun}, or start a new DAG run."
+        )
 
     def get_job_status(self, external_id: Any, context: Context) -> str:
         """Return the raw status of the campaign an earlier try sent."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
 from dag_runner import load_dags, recorded_events, run_dag, use_dag_files
 from sandbox_fixtures import post_statuses
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from airflow_provider_textiopro.operators.campaigns import CAMPAIGN_UID_XCOM_KEY
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration]
 
@@ -46,3 +49,59 @@ def test_retries_follow_the_campaign_instead_of_sending_again(monkeypatch, texti
     assert dag_run.state == "success"
     assert task_instances(dag_run)["campaign"].try_number > 1
     assert len(post_statuses(sandbox, "/sms/campaign")) == 1
+
+
+def first_campaign_answered_5xx(sandbox):
+    """Return a hook send_campaign whose first request takes effect, then gets an HTTP 500."""
+    send = TextioProHook.send_campaign
+
+    def send_campaign(hook, *args, **kwargs):
+        if not post_statuses(sandbox, "/sms/campaign"):
+            sandbox.set_faults(fail_next_5xx=1, fail_mode="after")
+        return send(hook, *args, **kwargs)
+
+    return send_campaign
+
+
+def campaigns_in_sandbox(sandbox) -> int:
+    return len(sandbox.state.accounts[sandbox.token].campaigns)
+
+
+def test_a_campaign_request_without_answer_is_not_retried(monkeypatch, textiopro_conn, sandbox):
+    use_dag_files(monkeypatch)
+    dags = load_dags("textiopro_contacts_and_campaign.py")
+    fail_after = first_campaign_answered_5xx(sandbox)
+    with mock.patch.object(TextioProHook, "send_campaign", autospec=True, side_effect=fail_after):
+        dag_run = run_dag(dags["textiopro_campaign_once"], dags)
+
+    assert post_statuses(sandbox, "/sms/campaign") == [500]
+    assert campaigns_in_sandbox(sandbox) == 1
+    assert dag_run.state == "failed"
+    ti = task_instances(dag_run)["campaign"]
+    assert (ti.state, ti.try_number) == ("failed", 1)
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="the task state store arrived in Airflow 3.3")
+def test_a_retry_after_a_worker_lost_before_the_uid_was_written_sends_nothing(
+    monkeypatch, textiopro_conn, sandbox
+):
+    from airflow.sdk.execution_time.context import TaskStateStoreAccessor
+
+    use_dag_files(monkeypatch)
+    dags = load_dags("textiopro_contacts_and_campaign.py")
+    write, lost = TaskStateStoreAccessor.set, []
+
+    def lost_before_the_uid(store, key, value, **kwargs):
+        if key == CAMPAIGN_UID_XCOM_KEY and not lost:
+            lost.append(key)
+            raise RuntimeError("worker lost before the campaign uid was written")
+        return write(store, key, value, **kwargs)
+
+    with mock.patch.object(TaskStateStoreAccessor, "set", autospec=True, side_effect=lost_before_the_uid):
+        dag_run = run_dag(dags["textiopro_campaign_once"], dags)
+
+    assert post_statuses(sandbox, "/sms/campaign") == [200]
+    assert campaigns_in_sandbox(sandbox) == 1
+    assert dag_run.state == "failed"
+    ti = task_instances(dag_run)["campaign"]
+    assert (ti.state, ti.try_number) == ("failed", 2)

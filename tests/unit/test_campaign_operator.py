@@ -10,15 +10,19 @@ from model_factories import CAMPAIGN_UID as UID
 from model_factories import campaign
 from task_state import FakeTaskStateStore, make_context
 
-from airflow_provider_textiopro.compat import ResumableJobMixin
+from airflow_provider_textiopro.compat import AirflowFailException, ResumableJobMixin
 from airflow_provider_textiopro.errors import (
+    TextioProAuthError,
     TextioProDeliveryError,
     TextioProError,
     TextioProInputError,
+    TextioProRateLimitError,
+    TextioProSendUncertainError,
     TextioProWaitTimeoutError,
 )
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
 from airflow_provider_textiopro.operators.campaigns import (
+    CAMPAIGN_REQUEST_KEY,
     CAMPAIGN_UID_XCOM_KEY,
     TextioProSendCampaignOperator,
     parse_group_uids,
@@ -30,6 +34,13 @@ OTHER = "6415907d0d37a"
 MODULE = "airflow_provider_textiopro.operators.campaigns"
 needs_task_state = pytest.mark.skipif(
     not AIRFLOW_V_3_3_PLUS, reason="the task state store (ResumableJobMixin) arrived in Airflow 3.3"
+)
+NO_ANSWER = TextioProSendUncertainError(
+    "TextioPro send_campaign failed: Server Error (HTTP 500). It may have taken effect although no "
+    "answer confirmed it: check the TextioPro dashboard before running it again, so nothing is sent "
+    "or created twice.",
+    status_code=500,
+    operation="send_campaign",
 )
 
 
@@ -263,8 +274,107 @@ def test_execute_complete_raises(emitted, payload, error, match):
     emitted.assert_not_called()
 
 
+@pytest.mark.parametrize(
+    "error", [NO_ANSWER, RuntimeError("connection pool broke")], ids=["no-answer", "unexpected"]
+)
+@pytest.mark.parametrize(
+    ("store", "kwargs"),
+    [
+        pytest.param(None, {}, id="no-task-state"),
+        pytest.param(FakeTaskStateStore, {}, id="task-state-if-any"),
+        pytest.param(FakeTaskStateStore, {"durable": False}, marks=needs_task_state, id="durable-false"),
+    ],
+)
+def test_a_send_that_may_have_gone_out_fails_without_retry(hook, emitted, error, store, kwargs):
+    hook.send_campaign.side_effect = error
+    with pytest.raises(AirflowFailException) as info:
+        op(**kwargs).execute(make_context(store=store and store()))
+    text = str(info.value)
+    assert "the campaign may have been created" in text
+    assert "The task is not retried" in text
+    assert "check the campaign list in the TextioPro dashboard" in text
+    assert "start a new DAG run" in text
+    assert info.value.__cause__ is error
+    hook.send_campaign.assert_called_once()
+    emitted.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [TextioProRateLimitError("Too Many Attempts.", retry_after=30), TextioProAuthError("Unauthenticated.")],
+    ids=["rate-limited", "unauthenticated"],
+)
+def test_a_send_refused_outright_fails_for_an_ordinary_retry(hook, error):
+    store = FakeTaskStateStore()
+    hook.send_campaign.side_effect = error
+    with pytest.raises(type(error)):
+        op().execute(make_context(store=store))
+    assert store.values == {}
+
+
 @needs_task_state
 class TestRetries:
+    def test_the_request_is_written_down_before_it_is_sent_then_replaced_by_the_uid(self, hook, emitted):
+        store = FakeTaskStateStore()
+        during = []
+
+        def send_campaign(**kwargs):
+            during.append(dict(store.values))
+            return campaign("queued")
+
+        hook.send_campaign.side_effect = send_campaign
+        op(contact_list_ids=f"{GROUP},{OTHER}").execute(make_context(store=store))
+        assert during == [{CAMPAIGN_REQUEST_KEY: {"request": [GROUP, OTHER]}}]
+        assert store.values == {CAMPAIGN_UID_XCOM_KEY: UID}
+
+    @pytest.mark.parametrize(
+        "error", [NO_ANSWER, KeyboardInterrupt("worker lost")], ids=["no-answer", "worker-lost-while-sending"]
+    )
+    def test_a_retry_after_an_unanswered_request_does_not_send_again(self, hook, emitted, error):
+        store = FakeTaskStateStore()
+        hook.send_campaign.side_effect = error
+        with pytest.raises((AirflowFailException, KeyboardInterrupt)):
+            op().execute(make_context(store=store))
+        hook.send_campaign.side_effect = None
+
+        for try_number in (2, 3):
+            with pytest.raises(AirflowFailException, match="recorded no campaign uid") as info:
+                op().execute(make_context(try_number=try_number, store=store))
+            assert f"delete the task state key {CAMPAIGN_REQUEST_KEY}" in str(info.value)
+        hook.send_campaign.assert_called_once()
+        emitted.assert_not_called()
+
+    def test_a_retry_after_a_worker_lost_before_the_uid_was_written_does_not_send_again(self, hook, emitted):
+        store = FakeTaskStateStore()
+        write = store.set
+
+        def lost_before_the_uid(key, value, **kwargs):
+            if key == CAMPAIGN_UID_XCOM_KEY:
+                raise KeyboardInterrupt("worker lost")
+            write(key, value, **kwargs)
+
+        with (
+            mock.patch.object(store, "set", side_effect=lost_before_the_uid),
+            pytest.raises(KeyboardInterrupt),
+        ):
+            op().execute(make_context(store=store))
+
+        with pytest.raises(AirflowFailException, match="recorded no campaign uid"):
+            op().execute(make_context(try_number=2, store=store))
+        hook.send_campaign.assert_called_once()
+
+    def test_deleting_the_request_key_sends_deliberately(self, hook, emitted):
+        store = FakeTaskStateStore()
+        hook.send_campaign.side_effect = NO_ANSWER
+        with pytest.raises(AirflowFailException):
+            op().execute(make_context(store=store))
+        hook.send_campaign.side_effect = None
+
+        store.delete(CAMPAIGN_REQUEST_KEY)
+        assert op().execute(make_context(try_number=2, store=store)) == UID
+        assert hook.send_campaign.call_count == 2
+        assert store.values == {CAMPAIGN_UID_XCOM_KEY: UID}
+
     def test_retry_follows_the_running_campaign(self, hook, emitted):
         store = FakeTaskStateStore()
         first = op(wait_for_completion=True)

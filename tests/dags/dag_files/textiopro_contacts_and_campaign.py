@@ -1,4 +1,4 @@
-"""Sync contacts into a group, then send it a campaign; and a campaign whose waits time out.
+"""Sync contacts into a group, then send it a campaign; the same with waits that time out, and retried.
 
 Used by tests/dags/test_contacts_and_campaign.py (the connection points at the sandbox).
 """
@@ -46,5 +46,14 @@ retried_dag = sync_then(
     poll_interval=0.1,
     timeout=0.3,
     retries=10,
+    retry_delay=datetime.timedelta(0),
+)
+# The tests make the campaign request of its first try go wrong (no answer, or a worker lost before
+# the uid is written): no retry may send a second campaign.
+once_dag = sync_then(
+    "textiopro_campaign_once",
+    poll_interval=0.1,
+    timeout=10,
+    retries=3,
     retry_delay=datetime.timedelta(0),
 )
