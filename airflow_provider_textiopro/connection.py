@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,6 @@ from airflow_provider_textiopro.errors import TextioProAuthError, TextioProInput
 
 DEFAULT_BASE_URL = "https://app.textiopro.com"
 DEFAULT_CONN_ID = "textiopro_default"
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 def validate_auth_style(value: Any) -> str:
@@ -30,14 +30,18 @@ def validate_auth_style(value: Any) -> str:
 def build_base_url(host: str | None, port: int | None = None, scheme: str | None = None) -> str:
     """Return the base URL for a connection host.
 
-    A host without a scheme gets ``https``, unless it is the local machine (``http``) or
-    ``scheme`` says otherwise. A trailing ``/api/v3`` or ``/api/http`` is dropped.
+    A host without a scheme gets ``https``, unless it is the local machine (``localhost``
+    or a loopback address such as ``127.0.0.1`` or ``::1``: ``http``) or ``scheme`` says
+    otherwise. A bare IPv6 address is put in brackets (``http://[::1]``). A trailing
+    ``/api/v3`` or ``/api/http`` is dropped.
     """
     text = (host or "").strip().rstrip("/")
     if not text:
         return DEFAULT_BASE_URL
     if "://" not in text:
-        local = urlsplit(f"//{text}").hostname in LOCAL_HOSTS
+        if _is_ipv6(text):
+            text = f"[{text}]"
+        local = _is_local(urlsplit(f"//{text}").hostname)
         text = f"{scheme or ('http' if local else 'https')}://{text}"
     parts = urlsplit(text)
     if scheme:
@@ -48,6 +52,25 @@ def build_base_url(host: str | None, port: int | None = None, scheme: str | None
     for prefix in API_PREFIX.values():
         path = path.removesuffix(f"/{prefix}")
     return urlunsplit(parts._replace(path=path, query="", fragment=""))
+
+
+def _is_ipv6(text: str) -> bool:
+    """Return True for a bare IPv6 address (``::1``), which a URL writes in brackets."""
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_local(hostname: str | None) -> bool:
+    """Return True for ``localhost`` and the loopback addresses (``127.0.0.1``, ``::1``)."""
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname or "").is_loopback
+    except ValueError:
+        return False
 
 
 def _extra(extra: dict[str, Any], key: str, default: Any = None) -> Any:
