@@ -47,16 +47,19 @@ def _field(obj: Any, name: str) -> Any:
 
 
 def _first_line(error: Any) -> str | None:
-    """Return ``Type: first line of the message`` of an exception (or text), shortened."""
+    """Return ``Type: first line of the message`` of an exception (or text), masked, then shortened.
+
+    Masking comes first: a cut through a secret would leave a piece that no longer matches it.
+    """
     if error is None:
         return None
-    text = str(error).strip()
+    text = str(redact(str(error))).strip()
     line = text.splitlines()[0] if text else ""
     if isinstance(error, BaseException):
         line = f"{type(error).__name__}: {line}" if line else type(error).__name__
     if len(line) > _ERROR_CHARACTERS:
         line = line[: _ERROR_CHARACTERS - len(ELLIPSIS)] + ELLIPSIS
-    return str(redact(line))
+    return line
 
 
 def alert_text(context: Mapping[str, Any]) -> str:
