@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from airflow.providers.common.compat.sdk import DAG
 
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
+from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS, mask_secret
 from airflow_provider_textiopro.errors import TextioProAuthError, TextioProInputError
 from airflow_provider_textiopro.models import RecipientOutcome, SendResult
 from airflow_provider_textiopro.notifications.textiopro import (
@@ -22,6 +22,7 @@ from airflow_provider_textiopro.segments import estimate_segments
 
 HOOK = "airflow_provider_textiopro.hooks.textiopro.TextioProHook"
 TOKEN = "1383|very-secret-token"
+MASKED_TOKEN = "7|Zq8rT2vLk9Wm4Xn6Pb3Hs5Jd"
 LOG_URL = "http://localhost:8080/dags/sales/runs/manual__1/tasks/load?try_number=2"
 
 
@@ -159,6 +160,42 @@ def test_alert_that_cannot_be_sent_is_logged_not_raised(hook, logged):
     assert "The TextioPro alert could not be sent to 31612345678" in text
     assert "TextioProAuthError: TextioPro refused the token" in text
     assert TOKEN not in text
+
+
+def token_pieces(text: str) -> list[str]:
+    """Return the 6-character pieces of :data:`MASKED_TOKEN` found in ``text``."""
+    pieces = {MASKED_TOKEN[i : i + 6] for i in range(len(MASKED_TOKEN) - 5)}
+    return sorted(piece for piece in pieces if piece in text)
+
+
+@pytest.mark.parametrize(
+    "error_text",
+    [
+        f"login to https://api.example.com?token={MASKED_TOKEN} failed",
+        f"{'x' * 135} {MASKED_TOKEN} and more",
+    ],
+    ids=["whole", "across-the-cut"],
+)
+def test_the_exception_summary_never_carries_a_masked_token(hook, logged, error_text):
+    mask_secret(MASKED_TOKEN)
+
+    TextioProNotifier(recipients="31612345678").notify(task_context(exception=ValueError(error_text)))
+
+    (_, text), _ = hook.send_message.call_args
+    assert text.startswith("Airflow: sales.load failed (try 2) run manual__1: ValueError: ")
+    assert token_pieces(text) == []
+    assert token_pieces(logged()) == []
+
+
+def test_an_alert_failing_with_a_masked_token_logs_no_token(hook, logged):
+    mask_secret(MASKED_TOKEN)
+    hook.send_message.side_effect = ConnectionError(f"refused {MASKED_TOKEN}")
+
+    TextioProNotifier(recipients="31612345678").notify(task_context(exception=ValueError(MASKED_TOKEN)))
+
+    text = logged()
+    assert "The TextioPro alert could not be sent" in text
+    assert token_pieces(text) == []
 
 
 def test_a_missing_connection_is_logged_not_raised(logged):
