@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import threading
 import time
 from unittest import mock
 
@@ -245,6 +246,30 @@ async def test_no_end_time_waits_without_limit(hook):
 
     assert event["status"] == "success"
     assert hook.sleep.await_count == 3
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", ["campaign", "messages"])
+async def test_hook_calls_run_off_the_event_loop_thread(hook, kind):
+    threads = []
+
+    def read_campaign(uid):
+        threads.append(threading.get_ident())
+        return campaign("done")
+
+    def read_message(uid):
+        threads.append(threading.get_ident())
+        return message(uid, "Delivered")
+
+    hook.get_campaign.side_effect = read_campaign
+    hook.get_message.side_effect = read_message
+    trigger = campaign_trigger() if kind == "campaign" else message_trigger(["a1", "b2"])
+
+    (event,) = await events_of(trigger)
+
+    assert event["status"] == "success"
+    assert len(threads) == (1 if kind == "campaign" else 2)
+    assert threading.get_ident() not in threads
 
 
 @pytest.mark.parametrize(
