@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from contact_helpers import contact_writes, emitted_assets, task_context
 from sandbox_fixtures import set_conn_extra
@@ -121,8 +123,26 @@ def test_too_many_invalid_rows_fail_without_removing(conn, sandbox, group_uid):
     assert len(contacts(conn, group_uid)) == 3
 
 
+def requests_by_page(sandbox):
+    """Return the requests the sandbox served as ``(method, path, page)``, page 1 when not given."""
+    served = []
+    for request in sandbox.requests:
+        url = urlsplit(request.path)
+        page = int(parse_qs(url.query).get("page", ["1"])[0])
+        served.append((request.method, url.path, page))
+    return served
+
+
 def test_many_contacts_with_concurrent_writes(conn, sandbox, group_uid):
     records = [{"PHONE": mobile(100 + i), "FIRST_NAME": f"N{i}"} for i in range(60)]
     result, _ = upsert(group_uid, records, max_workers=4)
     assert result["created"] == 60
     assert len(contacts(conn, group_uid)) == 60
+
+    sandbox.clear_requests()
+    again, _ = upsert(group_uid, records, max_workers=4)
+
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 60)
+    # The group is read once, ceil(60 / 25) = 3 pages; no contact is searched one by one, none written.
+    list_path = f"/api/v3/contacts/{group_uid}/all"
+    assert requests_by_page(sandbox) == [("POST", list_path, page) for page in (1, 2, 3)]
