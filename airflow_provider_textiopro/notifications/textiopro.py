@@ -81,7 +81,7 @@ def alert_text(context: Mapping[str, Any]) -> str:
         when = _field(deadline, "deadline_time")
         state = "missed its deadline" + (f" ({when})" if when else "")
     else:
-        state = _field(ti, "state") if ti is not None else _field(dag_run, "state")
+        state = _field(ti, "state") or _field(dag_run, "state")
         state = str(getattr(state, "value", state) or "finished")
     parts = ["Airflow:", ".".join(str(p) for p in (dag_id or "?", task_id) if p), state]
     try_number = _field(ti, "try_number")
