@@ -78,6 +78,18 @@ def test_alert_text_of_a_dag_callback():
     assert alert_text(context) == "Airflow: sales failed run scheduled__2025: task_failure"
 
 
+def test_alert_text_of_a_dag_callback_whose_task_instance_has_no_state():
+    """Airflow 3 gives a DAG callback the failed task's instance without its state."""
+    context = task_context(
+        dag_run=SimpleNamespace(dag_id="sales", run_id="manual__1", state="failed"), reason="task_failure"
+    )
+    context["ti"].state = None
+
+    assert alert_text(context) == (
+        f"Airflow: sales.load failed (try 2) run manual__1: task_failure {LOG_URL}"
+    )
+
+
 def test_alert_text_of_a_deadline_alert():
     context = {
         "dag_run": {"dag_id": "sales", "run_id": "scheduled__2025", "state": "running"},
