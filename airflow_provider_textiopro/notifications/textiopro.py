@@ -146,8 +146,15 @@ class TextioProNotifier(BaseNotifier):
         self.context = context or {}
 
     def render_template_fields(self, context: Context, jinja_env: jinja2.Environment | None = None) -> None:
-        """Render the templated fields; on a template error log it and fall back to the default text."""
+        """Render the templated fields; on a template error log it and fall back to the default text.
+
+        ``dag.test()`` on Airflow 3 gives DAG callbacks the serialized DAG, which has no template
+        environment (apache/airflow#64649): the fields are then rendered in Airflow's default one.
+        """
+        dag = context.get("dag")
         try:
+            if jinja_env is None and dag is not None and not hasattr(dag, "get_template_env"):
+                jinja_env = self.get_template_env()
             super().render_template_fields(context, jinja_env)
         except Exception as error:
             self.log.error(
