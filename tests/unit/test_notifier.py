@@ -160,6 +160,20 @@ def test_call_renders_the_templates_with_the_context(hook):
     )
 
 
+def test_templates_render_with_a_dag_that_has_no_template_environment(hook, logged):
+    """dag.test() on Airflow 3 passes DAG callbacks the serialized DAG (apache/airflow#64649)."""
+    notifier = TextioProNotifier(recipients="{{ params.oncall }}", message="{{ dag.dag_id }}: {{ reason }}")
+    serialized_dag = SimpleNamespace(dag_id="sales", render_template_as_native_obj=False)
+    context = task_context(dag=serialized_dag, params={"oncall": "31612345678"})
+
+    notifier({**context, "reason": "task_failure"})
+
+    hook.send_message.assert_called_once_with(
+        "31612345678", "sales: task_failure", sender_id=None, on_invalid="skip"
+    )
+    assert "Could not render" not in logged()
+
+
 def test_alert_that_cannot_be_sent_is_logged_not_raised(hook, logged):
     hook.send_message.side_effect = TextioProAuthError(
         "TextioPro refused the token of connection 'textiopro_default' (Unauthenticated.)."
