@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.assets import campaign_asset, default_outlets, emit_asset_event
@@ -81,10 +82,14 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     or cancelled campaign fails the retry too); a retry that finds the request
     without a uid (no answer, or a worker lost before the uid was written) fails
     without retrying and sends nothing. To send anew, start a new DAG run or
-    delete those task state keys. Below Airflow 3.3 there is no task state: a
-    retry after a successful send sends again (and says so in the log), so there
-    use ``retries=0``, or send with ``wait_for_completion=False`` and wait with
-    ``TextioProCampaignSensor``, which is safe to retry.
+    delete those task state keys.
+
+    Below Airflow 3.3, or with ``durable=False``, there is no task state, so a
+    retry would send the campaign again: once it is sent, any failure of the
+    task (a wait that times out or fails, a campaign that ends failed) fails it
+    without retrying (``AirflowFailException``), naming the campaign to follow
+    with ``TextioProCampaignSensor``. Only a worker lost after the send leaves a
+    retry that sends again (and says so in the log).
 
     When the campaign is sent (and finished, when waiting), an asset event is
     recorded for ``textiopro://campaign/<uid>`` through the
@@ -256,24 +261,27 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         method's value when it reconnects to a running campaign.
         """
         uid = str(external_id)
-        context["ti"].xcom_push(key=CAMPAIGN_UID_XCOM_KEY, value=uid)
-        context["ti"].xcom_push(key=CAMPAIGN_URL_XCOM_KEY, value=self.hook.dashboard_url("campaign", uid))
-        if not self.wait_for_completion:
-            return self._finish(context, uid, None)
-        if self.deferrable:
-            self._defer(uid)
-        self.log.info(
-            "Waiting for campaign %s to finish (every %ss, timeout %s).",
-            uid,
-            self.poll_interval,
-            f"{self.timeout}s" if self.timeout else "none",
-        )
-        campaign = self.hook.wait_for_campaign(uid, poll_interval=self.poll_interval, timeout=self.timeout)
-        completion = campaign_completion(campaign)
-        if completion.state == FAILURE:
-            raise self._delivery_error(completion.message)
-        self.log.info("%s", completion.message)
-        return self._finish(context, uid, campaign.to_dict())
+        with self._final_without_task_state(context, uid):
+            context["ti"].xcom_push(key=CAMPAIGN_UID_XCOM_KEY, value=uid)
+            context["ti"].xcom_push(key=CAMPAIGN_URL_XCOM_KEY, value=self.hook.dashboard_url("campaign", uid))
+            if not self.wait_for_completion:
+                return self._finish(context, uid, None)
+            if self.deferrable:
+                self._defer(uid)
+            self.log.info(
+                "Waiting for campaign %s to finish (every %ss, timeout %s).",
+                uid,
+                self.poll_interval,
+                f"{self.timeout}s" if self.timeout else "none",
+            )
+            campaign = self.hook.wait_for_campaign(
+                uid, poll_interval=self.poll_interval, timeout=self.timeout
+            )
+            completion = campaign_completion(campaign)
+            if completion.state == FAILURE:
+                raise self._delivery_error(completion.message)
+            self.log.info("%s", completion.message)
+            return self._finish(context, uid, campaign.to_dict())
 
     def get_job_result(self, external_id: Any, context: Context) -> str:
         """Return the campaign uid (checking a campaign found finished by a retry first)."""
@@ -303,20 +311,42 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         campaign = event.get("campaign") or None
         uid = str((campaign or {}).get("uid") or context["ti"].xcom_pull(key=CAMPAIGN_UID_XCOM_KEY) or "")
         status, text = event.get("status"), event.get("message")
-        if status == SUCCESS:
-            self.log.info("%s", text)
-            return self._finish(context, uid, campaign)
-        if status == FAILURE:
-            raise self._delivery_error(str(text))
-        if status == TIMEOUT:
-            pending = {uid: str(campaign.get("status"))} if campaign else {}
-            raise TextioProWaitTimeoutError(
-                f"Campaign {uid} was not finished within {self.timeout} s ({text}). It goes on: follow "
-                "it in the TextioPro dashboard (the task's extra link) or with TextioProCampaignSensor.",
-                pending=pending,
-                operation="wait_for_campaign",
-            )
-        raise TextioProError(f"Waiting for campaign {uid} failed: {text}")
+        with self._final_without_task_state(context, uid):
+            if status == SUCCESS:
+                self.log.info("%s", text)
+                return self._finish(context, uid, campaign)
+            if status == FAILURE:
+                raise self._delivery_error(str(text))
+            if status == TIMEOUT:
+                pending = {uid: str(campaign.get("status"))} if campaign else {}
+                raise TextioProWaitTimeoutError(
+                    f"Campaign {uid} was not finished within {self.timeout} s ({text}). It goes on: follow "
+                    "it in the TextioPro dashboard (the task's extra link) or with TextioProCampaignSensor.",
+                    pending=pending,
+                    operation="wait_for_campaign",
+                )
+            raise TextioProError(f"Waiting for campaign {uid} failed: {text}")
+
+    @contextmanager
+    def _final_without_task_state(self, context: Context, uid: str) -> Iterator[None]:
+        """Without task state, turn a failure after the send into one Airflow does not retry.
+
+        A retry would find no record of campaign ``uid`` and send it again; with task state it
+        follows that campaign, so failures stay retryable.
+        """
+        if self.task_state_store(context) is not None:
+            yield
+            return
+        try:
+            yield
+        except Exception as error:
+            raise AirflowFailException(
+                f"Campaign {uid} was sent, then the task failed, so it is not retried: without task state "
+                "(Airflow below 3.3, or durable=False) a retry would send the campaign again. Follow "
+                f"campaign {uid} with TextioProCampaignSensor(campaign_uid={uid!r}), which only reads and "
+                "is safe to retry, or in the TextioPro dashboard (the task's extra link). The failure "
+                f"({type(error).__name__}): {error}"
+            ) from error
 
     @staticmethod
     def _delivery_error(text: str) -> TextioProDeliveryError:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
@@ -11,7 +13,8 @@ from contact_helpers import emitted_assets, task_context
 from sandbox_fixtures import post_statuses
 from task_state import FakeTaskStateStore
 
-from airflow_provider_textiopro.errors import TextioProInputError
+from airflow_provider_textiopro.compat import AirflowFailException
+from airflow_provider_textiopro.errors import TextioProInputError, TextioProWaitTimeoutError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY
 from airflow_provider_textiopro.operators.campaigns import (
@@ -75,6 +78,32 @@ def test_a_retry_does_not_send_again(textiopro_conn, sandbox, group_uid):
     context["ti"].try_number = 2
     again = retry.execute(context)
     assert again == first
+    assert len(post_statuses(sandbox, "/sms/campaign")) == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({}, marks=pytest.mark.skipif(AIRFLOW_V_3_3_PLUS, reason="below 3.3"), id="below-3.3"),
+        pytest.param(
+            {"durable": False},
+            marks=pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="durable arrived in Airflow 3.3"),
+            id="durable-false",
+        ),
+    ],
+)
+def test_without_task_state_a_wait_timeout_fails_without_retry(textiopro_conn, sandbox, group_uid, kwargs):
+    later = datetime.now(timezone.utc) + timedelta(days=1)
+    task = op(
+        group_uid, schedule_time=later, wait_for_completion=True, poll_interval=0.1, timeout=0.3, **kwargs
+    )
+    with pytest.raises(AirflowFailException, match="a retry would send the campaign again") as info:
+        task.execute(task_context(task, task_state_store=FakeTaskStateStore()))
+    assert isinstance(info.value.__cause__, TextioProWaitTimeoutError)
+    named = re.search(r"TextioProCampaignSensor\(campaign_uid='(\w+)'\)", str(info.value))
+    assert named is not None
+    uid = named[1]
+    assert TextioProHook(textiopro_conn).get_campaign(uid).status.value == "scheduled"
     assert len(post_statuses(sandbox, "/sms/campaign")) == 1
 
 

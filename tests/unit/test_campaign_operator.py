@@ -18,6 +18,7 @@ from airflow_provider_textiopro.errors import (
     TextioProInputError,
     TextioProRateLimitError,
     TextioProSendUncertainError,
+    TextioProServerError,
     TextioProWaitTimeoutError,
 )
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
@@ -35,6 +36,13 @@ MODULE = "airflow_provider_textiopro.operators.campaigns"
 needs_task_state = pytest.mark.skipif(
     not AIRFLOW_V_3_3_PLUS, reason="the task state store (ResumableJobMixin) arrived in Airflow 3.3"
 )
+below_3_3 = pytest.mark.skipif(AIRFLOW_V_3_3_PLUS, reason="below Airflow 3.3")
+# The ways a try runs without task state: (the context's store, operator kwargs).
+WITHOUT_TASK_STATE = [
+    pytest.param(None, {}, marks=below_3_3, id="below-3.3"),
+    pytest.param(FakeTaskStateStore, {"durable": False}, marks=needs_task_state, id="durable-false"),
+    pytest.param(None, {}, marks=needs_task_state, id="3.3-context-without-store"),
+]
 NO_ANSWER = TextioProSendUncertainError(
     "TextioPro send_campaign failed: Server Error (HTTP 500). It may have taken effect although no "
     "answer confirmed it: check the TextioPro dashboard before running it again, so nothing is sent "
@@ -191,12 +199,79 @@ def test_wait_non_deferrable_success(hook, emitted):
     assert all(isinstance(value, (str, int)) for value in extra.values())
 
 
+@needs_task_state
 @pytest.mark.parametrize("status", ["failed", "error", "cancelled"])
 def test_wait_non_deferrable_failure_has_stats(hook, emitted, status):
     hook.wait_for_campaign.return_value = campaign(status, delivered=2, failed=5)
     with pytest.raises(TextioProDeliveryError, match=rf"'{status}': 2 delivered, 5 failed"):
-        op(wait_for_completion=True).execute(make_context())
+        op(wait_for_completion=True).execute(make_context(store=FakeTaskStateStore()))
     emitted.assert_not_called()
+
+
+def assert_final_after_the_send(info, cause):
+    """Check a failure after the send that Airflow must not retry: it names the campaign and its cause."""
+    text = str(info.value)
+    assert info.type is AirflowFailException
+    assert f"Campaign {UID} was sent, then the task failed, so it is not retried" in text
+    assert "a retry would send the campaign again" in text
+    assert f"TextioProCampaignSensor(campaign_uid='{UID}')" in text
+    assert f"The failure ({type(cause).__name__}): {cause}" in text
+    assert info.value.__cause__ is cause
+
+
+WAIT_FAILURES = [
+    pytest.param(
+        TextioProWaitTimeoutError(
+            f"Campaign {UID} is still 'sending' after 600 s. Wait longer (a larger timeout) or follow it in "
+            "the dashboard: https://app.example/campaigns/x/overview",
+            pending={UID: "sending"},
+            operation="wait_for_campaign",
+        ),
+        id="wait-timeout",
+    ),
+    pytest.param(
+        TextioProServerError("TextioPro get_campaign failed: Server Error (HTTP 503)."), id="polling-failed"
+    ),
+    pytest.param(RuntimeError("connection pool broke"), id="unexpected"),
+]
+
+
+@pytest.mark.parametrize("failure", WAIT_FAILURES)
+@pytest.mark.parametrize(("store", "kwargs"), WITHOUT_TASK_STATE)
+def test_without_task_state_a_failed_wait_after_the_send_is_not_retried(
+    hook, emitted, store, kwargs, failure
+):
+    hook.wait_for_campaign.side_effect = failure
+    context = make_context(store=store and store())
+    with pytest.raises(AirflowFailException) as info:
+        op(wait_for_completion=True, **kwargs).execute(context)
+    assert_final_after_the_send(info, failure)
+    hook.send_campaign.assert_called_once()
+    assert pushed(context)[CAMPAIGN_UID_XCOM_KEY] == UID
+    emitted.assert_not_called()
+
+
+@pytest.mark.parametrize("status", ["failed", "error", "cancelled"])
+@pytest.mark.parametrize(("store", "kwargs"), WITHOUT_TASK_STATE)
+def test_without_task_state_a_failed_campaign_is_not_retried_and_keeps_its_stats(
+    hook, emitted, store, kwargs, status
+):
+    hook.wait_for_campaign.return_value = campaign(status, delivered=2, failed=5)
+    with pytest.raises(AirflowFailException) as info:
+        op(wait_for_completion=True, **kwargs).execute(make_context(store=store and store()))
+    cause = info.value.__cause__
+    assert isinstance(cause, TextioProDeliveryError)
+    assert_final_after_the_send(info, cause)
+    assert f"Campaign {UID} ended with status '{status}': 2 delivered, 5 failed" in str(info.value)
+    hook.send_campaign.assert_called_once()
+    emitted.assert_not_called()
+
+
+@pytest.mark.parametrize(("store", "kwargs"), WITHOUT_TASK_STATE)
+def test_without_task_state_a_send_without_waiting_still_succeeds(hook, emitted, store, kwargs):
+    assert op(**kwargs).execute(make_context(store=store and store())) == UID
+    hook.send_campaign.assert_called_once()
+    emitted.assert_called_once()
 
 
 def test_deferrable_defers_with_trigger_kwargs(hook, emitted):
@@ -244,34 +319,63 @@ def test_execute_complete_success(emitted):
     assert (extra["delivered"], extra["rejected"], extra["failed"]) == (4, 1, 0)
 
 
-@pytest.mark.parametrize(
-    ("payload", "error", "match"),
-    [
-        (
-            event("failure", f"Campaign {UID} ended with status 'cancelled': 4 delivered.", "cancelled"),
-            TextioProDeliveryError,
-            "'cancelled': 4 delivered. See the campaign",
-        ),
-        (
-            event("timeout", "Timed out; last seen: sending", "sending"),
-            TextioProWaitTimeoutError,
-            f"Campaign {UID} was not finished within 86400 s",
-        ),
-        (
-            event("error", "TextioProAuthError: Unauthenticated."),
-            TextioProError,
-            f"Waiting for campaign {UID} failed: TextioProAuthError: Unauthenticated.",
-        ),
-    ],
-)
-def test_execute_complete_raises(emitted, payload, error, match):
-    context = make_context()
+END_EVENTS = [
+    pytest.param(
+        event("failure", f"Campaign {UID} ended with status 'cancelled': 4 delivered.", "cancelled"),
+        TextioProDeliveryError,
+        "'cancelled': 4 delivered. See the campaign",
+        id="failure",
+    ),
+    pytest.param(
+        event("timeout", "Timed out; last seen: sending", "sending"),
+        TextioProWaitTimeoutError,
+        f"Campaign {UID} was not finished within 86400 s",
+        id="timeout",
+    ),
+    pytest.param(
+        event("error", "TextioProAuthError: Unauthenticated."),
+        TextioProError,
+        f"Waiting for campaign {UID} failed: TextioProAuthError: Unauthenticated.",
+        id="error",
+    ),
+]
+
+
+@needs_task_state
+@pytest.mark.parametrize(("payload", "error", "match"), END_EVENTS)
+def test_execute_complete_raises_for_a_retry_with_task_state(emitted, payload, error, match):
+    context = make_context(store=FakeTaskStateStore())
     context["ti"].xcom_pull.return_value = UID
     with pytest.raises(error, match=match) as raised:
         op().execute_complete(context, payload)
+    assert not isinstance(raised.value, AirflowFailException)
     if isinstance(raised.value, TextioProWaitTimeoutError):
         assert raised.value.pending == {UID: "sending"}
     emitted.assert_not_called()
+
+
+@pytest.mark.parametrize(("payload", "error", "match"), END_EVENTS)
+@pytest.mark.parametrize(("store", "kwargs"), WITHOUT_TASK_STATE)
+def test_execute_complete_without_task_state_is_not_retried(emitted, store, kwargs, payload, error, match):
+    context = make_context(store=store and store())
+    context["ti"].xcom_pull.return_value = UID
+    with pytest.raises(AirflowFailException, match=match) as info:
+        op(wait_for_completion=True, deferrable=True, **kwargs).execute_complete(context, payload)
+    assert type(info.value.__cause__) is error
+    assert_final_after_the_send(info, info.value.__cause__)
+    emitted.assert_not_called()
+
+
+@pytest.mark.parametrize(("store", "kwargs"), WITHOUT_TASK_STATE)
+def test_without_task_state_a_deferred_wait_sends_once_and_its_timeout_is_final(hook, emitted, store, kwargs):
+    task = op(wait_for_completion=True, deferrable=True, **kwargs)
+    context = make_context(store=store and store())
+    with pytest.raises(TaskDeferred):
+        task.execute(context)
+    context["ti"].xcom_pull.return_value = UID
+    with pytest.raises(AirflowFailException, match="was not finished within"):
+        task.execute_complete(context, event("timeout", "Timed out; last seen: sending"))
+    hook.send_campaign.assert_called_once()
 
 
 @pytest.mark.parametrize(
@@ -422,22 +526,16 @@ class TestRetries:
         hook.send_campaign.assert_not_called()
 
 
-@pytest.mark.parametrize(
-    "durable",
-    [
-        pytest.param(False, marks=needs_task_state, id="durable-false"),
-        pytest.param(None, marks=pytest.mark.skipif(AIRFLOW_V_3_3_PLUS, reason="below 3.3"), id="below-3.3"),
-    ],
-)
-def test_without_task_state_a_retry_sends_again_and_warns(hook, emitted, durable):
+@pytest.mark.parametrize(("store", "kwargs"), WITHOUT_TASK_STATE)
+def test_without_task_state_a_retry_after_a_lost_worker_sends_again_and_warns(hook, emitted, store, kwargs):
     logger = mock.MagicMock()
-    kwargs = {} if durable is None else {"durable": durable}
-    store = FakeTaskStateStore()
-    store.set(CAMPAIGN_UID_XCOM_KEY, "0123456789abc")
+    context = make_context(try_number=3, store=store and store())
+    if context["task_state_store"] is not None:
+        context["task_state_store"].set(CAMPAIGN_UID_XCOM_KEY, "0123456789abc")
     with mock.patch.object(
         TextioProSendCampaignOperator, "log", new_callable=mock.PropertyMock, return_value=logger
     ):
-        op(**kwargs).execute(make_context(try_number=3, store=store))
+        op(**kwargs).execute(context)
     hook.send_campaign.assert_called_once()
-    warning = logger.warning.call_args.args
-    assert "sends it again" in warning[0] % warning[1:]
+    warnings = [c.args[0] % c.args[1:] for c in logger.warning.call_args_list]
+    assert any("sends it again" in warning for warning in warnings)
