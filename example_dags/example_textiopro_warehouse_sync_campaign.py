@@ -63,7 +63,8 @@ with DAG(
     # has sent it (the trigger only reads). It fails if the campaign fails or is cancelled; a done
     # campaign succeeds even if some messages failed (its counts are in the log and asset event).
     # On Airflow 3.3+ a retry follows the campaign already sent instead of sending it again; below
-    # 3.3 leave retries at 0, or wait with TextioProCampaignSensor as the marketing example does.
+    # 3.3 a failure after the send is final (no retry), and only a worker lost mid-task could send
+    # twice: to rule that out too, wait with TextioProCampaignSensor as the marketing example does.
     TextioProSendCampaignOperator(
         task_id="send_campaign",
         contact_list_ids=warehouse_group_uid(),
