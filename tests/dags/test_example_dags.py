@@ -1,7 +1,9 @@
 """The example DAGs: each parses, and runs to success with ``dag.test()`` against the sandbox.
 
-``dag.test()`` runs the tasks, and the deferred sensors' triggers, in this process; the
-``textiopro_conn`` fixture points ``textiopro_default`` at the in-process sandbox. Every run's
+``dag.test()`` runs the tasks, and the deferred sensors' triggers, in this process. The runs of
+the ``example_runs`` fixture (tests/dags/conftest.py: every example once, in the demo's order,
+against a sandbox of their own) serve the tests of what a plain run does; the tests of other
+params and failures run their DAG again against the ``textiopro_conn`` sandbox. Every run's
 state is asserted, so a failing task fails the test.
 """
 
@@ -15,58 +17,37 @@ from typing import Any
 
 import pytest
 from airflow.providers.common.compat.sdk import AirflowSkipException
-from dag_runner import run_dag
+from example_runs import (
+    ALERTS,
+    CAMPAIGN,
+    DEMO_ORDER,
+    EXAMPLE_DAGS,
+    MARKETING,
+    SYNC,
+    WAREHOUSE_CONN_ID,
+    assert_success,
+    rendered_fields,
+    run,
+    task_states,
+    token_leaks,
+    token_places,
+    use_textiopro,
+    xcom,
+)
 from warehouse import use_sqlite
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
 pytestmark = pytest.mark.dags
 
-EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
-ALERTS = "example_textiopro_pipeline_alerts"
-MARKETING = "example_textiopro_scheduled_marketing"
-SYNC = "example_textiopro_warehouse_sync"
-CAMPAIGN = "example_textiopro_warehouse_campaign"
-ALL_DAG_IDS = {ALERTS, MARKETING, SYNC, CAMPAIGN}
 ALLOWED_AIRFLOW_IMPORTS = {"airflow.providers.common.compat.sdk"}
 
 
-@pytest.fixture(scope="module")
-def dag_bag() -> Any:
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-    except ImportError:  # Airflow 2
-        from airflow.models.dagbag import DagBag
-
-        return DagBag(dag_folder=str(EXAMPLE_DAGS), include_examples=False)
-    return DagBag(dag_folder=str(EXAMPLE_DAGS))
-
-
 @pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the warehouse example's SQLite connection at a file of this test."""
-    path = tmp_path / "warehouse.db"
-    use_sqlite(monkeypatch, "textiopro_example_warehouse", path)
-    return path
-
-
-def run(dag_bag: Any, dag_id: str, **conf: Any) -> Any:
-    """Run an example DAG with ``dag.test()`` and ``conf`` as its params; return its DagRun."""
-    return run_dag(dag_bag.get_dag(dag_id), dag_bag.dags, run_conf=conf or None)
-
-
-def task_states(dag_run: Any) -> dict[str, str]:
-    return {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in dag_run.get_task_instances()}
-
-
-def assert_success(dag_run: Any) -> None:
-    states = task_states(dag_run)
-    assert dag_run.state == "success", f"{dag_run.dag_id} ended {dag_run.state}: {states}"
-    assert set(states.values()) == {"success"}, states
-
-
-def xcom(dag_run: Any, task_id: str) -> Any:
-    return dag_run.get_task_instance(task_id).xcom_pull(task_ids=task_id)
+def examples_conn(example_runs, monkeypatch):
+    """The connections of the ``example_runs`` DAGs: their sandbox and their warehouse."""
+    use_sqlite(monkeypatch, WAREHOUSE_CONN_ID, example_runs.warehouse)
+    return use_textiopro(monkeypatch, example_runs.sandbox)
 
 
 def messages(conn_id: str) -> list[Any]:
@@ -75,7 +56,7 @@ def messages(conn_id: str) -> list[Any]:
 
 def test_every_example_file_parses_into_its_dags(dag_bag):
     assert dag_bag.import_errors == {}
-    assert set(dag_bag.dag_ids) == ALL_DAG_IDS
+    assert set(dag_bag.dag_ids) == set(DEMO_ORDER)
     files = {Path(dag.fileloc).name for dag in dag_bag.dags.values()}
     assert files == {path.name for path in EXAMPLE_DAGS.glob("*.py")}
 
@@ -93,11 +74,12 @@ def test_examples_import_only_public_names_and_the_compat_layer(path):
             assert not private, f"{path.name}: from {node.module} imports private {private}"
 
 
-def test_pipeline_alerts_texts_the_breach_and_waits_until_delivered(dag_bag, textiopro_conn):
-    dag_run = run(dag_bag, ALERTS)
+def test_pipeline_alerts_texts_the_breach_and_waits_until_delivered(example_runs, examples_conn):
+    dag_run = example_runs.runs[ALERTS]
 
     assert_success(dag_run)
-    sent = messages(textiopro_conn)
+    hook = TextioProHook(examples_conn)
+    sent = [hook.get_message(uid) for uid in xcom(dag_run, "send_alert")["uids"]]
     assert sorted(m.to for m in sent) == ["447700900100", "447700900106"]
     assert {m.status.value for m in sent} == {"Delivered"}
     assert {m.message for m in sent} == {
@@ -115,7 +97,7 @@ def test_pipeline_alerts_within_the_limit_sends_nothing(dag_bag, textiopro_conn)
     assert messages(textiopro_conn) == []
 
 
-def test_pipeline_alerts_failure_fails_the_run_and_texts_on_call(dag_bag, textiopro_conn):
+def test_pipeline_alerts_failure_fails_the_run_and_texts_on_call(dag_bag, textiopro_conn, sandbox, logged):
     dag_run = run(dag_bag, ALERTS, fail=True)
 
     assert dag_run.state == "failed"
@@ -125,10 +107,12 @@ def test_pipeline_alerts_failure_fails_the_run_and_texts_on_call(dag_bag, textio
     text = alerts[0].message
     assert "example_textiopro_pipeline_alerts.extract_payments failed" in text
     assert "RuntimeError: The payments export is missing" in text
+    # The failure callback's SMS and log lines hold the error and the log URL, never the token.
+    assert token_leaks(token_places(dag_run, logged()), sandbox.token) == []
 
 
-def test_scheduled_marketing_sends_the_campaign_and_reports_its_stats(dag_bag, textiopro_conn):
-    dag_run = run(dag_bag, MARKETING)
+def test_scheduled_marketing_sends_the_campaign_and_reports_its_stats(example_runs, examples_conn):
+    dag_run = example_runs.runs[MARKETING]
 
     assert_success(dag_run)
     assert xcom(dag_run, "upsert_subscribers")["created"] == 4
@@ -136,7 +120,8 @@ def test_scheduled_marketing_sends_the_campaign_and_reports_its_stats(dag_bag, t
     assert report["uid"] == xcom(dag_run, "send_campaign")
     assert report["status"] == "done"
     assert report["stats"]["delivered"] == 4
-    assert len(messages(textiopro_conn)) == 4
+    campaign = TextioProHook(examples_conn).get_campaign(report["uid"])
+    assert (campaign.status.value, campaign.stats.total) == ("done", 4)
 
 
 def test_scheduled_marketing_schedules_the_campaign_at_send_at(dag_bag, textiopro_conn, sandbox):
@@ -154,31 +139,42 @@ def test_scheduled_marketing_schedules_the_campaign_at_send_at(dag_bag, textiopr
 
 
 def test_warehouse_sync_upserts_the_table_then_the_campaign_dag_texts_the_group(
-    dag_bag, textiopro_conn, warehouse
+    dag_bag, example_runs, examples_conn
 ):
-    dag_run = run(dag_bag, SYNC)
+    dag_run = example_runs.runs[SYNC]
 
     assert_success(dag_run)
-    assert warehouse.exists()
+    assert example_runs.warehouse.exists()
     counts = xcom(dag_run, "sync_customers")
     assert (counts["rows"], counts["created"], counts["invalid"]) == (8, 7, 1)
-    group = TextioProHook(textiopro_conn).find_group_by_name("Warehouse customers")
+    group = TextioProHook(examples_conn).find_group_by_name("Warehouse customers")
     assert group is not None
-    contacts = {c.phone: c.fields for c in TextioProHook(textiopro_conn).list_contacts(group.uid)}
+    contacts = {c.phone: c.fields for c in TextioProHook(examples_conn).list_contacts(group.uid)}
     assert contacts["447700900316"] == {"FIRST_NAME": "Barbara", "LAST_NAME": "Liskov", "CITY": "Boston"}
     assert "447700900326" not in contacts  # opted out of marketing
+
+    campaign_run = example_runs.runs[CAMPAIGN]
+    assert_success(campaign_run)
+    assert xcom(campaign_run, "warehouse_group_uid") == group.uid
+    campaign = TextioProHook(examples_conn).get_campaign(xcom(campaign_run, "send_campaign"))
+    assert (campaign.status.value, campaign.stats.delivered) == ("done", 7)
 
     rerun = run(dag_bag, SYNC)
     assert xcom(rerun, "ensure_group") == group.uid
     again = xcom(rerun, "sync_customers")
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 7)
 
-    campaign_run = run(dag_bag, CAMPAIGN)
 
-    assert_success(campaign_run)
-    assert xcom(campaign_run, "warehouse_group_uid") == group.uid
-    campaign = TextioProHook(textiopro_conn).get_campaign(xcom(campaign_run, "send_campaign"))
-    assert (campaign.status.value, campaign.stats.delivered) == ("done", 7)
+@pytest.mark.parametrize("dag_id", DEMO_ORDER)
+def test_no_run_leaks_the_token(example_runs, dag_id):
+    dag_run = example_runs.runs[dag_id]
+    places = token_places(dag_run, example_runs.logs[dag_id])
+
+    assert token_leaks(places, example_runs.sandbox.token) == []
+    # The check looked at something: the run's XComs, its tasks' rendered fields, the provider's logs.
+    assert any(place.startswith("XCom ") for place in places)
+    assert rendered_fields(dag_run)
+    assert "airflow_provider_textiopro" in places["task logs"]
 
 
 def test_warehouse_campaign_runs_only_for_the_warehouse_group(dag_bag, textiopro_conn):

@@ -1,0 +1,199 @@
+"""Run the example DAGs with ``dag.test()``, and read what their runs left in Airflow's database.
+
+:func:`run_examples` runs every example DAG once, in the demo's order, against a sandbox of its
+own (the ``example_runs`` fixture of tests/dags/conftest.py shares those runs between test
+modules). The other helpers read one run: its task states and XComs, and every
+place where a secret could end up (XComs, rendered template fields, task logs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dag_runner import run_dag
+from warehouse import use_sqlite
+
+from airflow_provider_textiopro.redaction import token_forms
+from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_DAGS = ROOT / "example_dags"
+ALERTS = "example_textiopro_pipeline_alerts"
+MARKETING = "example_textiopro_scheduled_marketing"
+SYNC = "example_textiopro_warehouse_sync"
+CAMPAIGN = "example_textiopro_warehouse_campaign"
+# scripts/demo.sh runs the DAGs in file order, which is this order.
+DEMO_ORDER = (ALERTS, MARKETING, SYNC, CAMPAIGN)
+WAREHOUSE_CONN_ID = "textiopro_example_warehouse"
+EXAMPLES_TOKEN = "7|example-runs-token"
+CONN_ID = "textiopro_default"
+
+
+def load_dag_bag() -> Any:
+    """Parse example_dags/ as the DAG processor does."""
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+    except ImportError:  # Airflow 2
+        from airflow.models.dagbag import DagBag
+
+        return DagBag(dag_folder=str(EXAMPLE_DAGS), include_examples=False)
+    return DagBag(dag_folder=str(EXAMPLE_DAGS))
+
+
+def run(dag_bag: Any, dag_id: str, **conf: Any) -> Any:
+    """Run an example DAG with ``dag.test()`` and ``conf`` as its params; return its DagRun."""
+    return run_dag(dag_bag.get_dag(dag_id), dag_bag.dags, run_conf=conf or None)
+
+
+def task_states(dag_run: Any) -> dict[str, str]:
+    return {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in dag_run.get_task_instances()}
+
+
+def assert_success(dag_run: Any) -> None:
+    states = task_states(dag_run)
+    assert dag_run.state == "success", f"{dag_run.dag_id} ended {dag_run.state}: {states}"
+    assert set(states.values()) == {"success"}, states
+
+
+def xcom(dag_run: Any, task_id: str) -> Any:
+    return dag_run.get_task_instance(task_id).xcom_pull(task_ids=task_id)
+
+
+def use_textiopro(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> str:
+    """Point ``textiopro_default`` at ``sandbox`` (bearer style); return the conn id."""
+    connection = {
+        "conn_type": "textiopro",
+        "host": sandbox.url,
+        "password": sandbox.token,
+        "extra": {"timeout": 10, "retry_wait_min": 0.01, "retry_wait_max": 0.1},
+    }
+    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps(connection))
+    return CONN_ID
+
+
+def _stored_xcoms(dag_run: Any) -> dict[str, str]:
+    """The run's XComs as stored (before deserialization), as text by ``task_id.key``."""
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    try:
+        from airflow.models.xcom import XComModel as XCom
+    except ImportError:  # Airflow 2
+        from airflow.models.xcom import XCom  # type: ignore[no-redef]
+
+    with create_session() as session:
+        rows = session.execute(
+            select(XCom.task_id, XCom.key, XCom.value).where(
+                XCom.dag_id == dag_run.dag_id, XCom.run_id == dag_run.run_id
+            )
+        )
+        return {
+            f"XCom {task_id}.{key}": value.decode(errors="replace")
+            if isinstance(value, bytes)
+            else json.dumps(value, default=str, ensure_ascii=False)
+            for task_id, key, value in rows
+        }
+
+
+def rendered_fields(dag_run: Any) -> dict[str, str]:
+    """The run's rendered template fields, as Airflow stores them for the UI, as text by task id."""
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields as Rendered
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(Rendered.task_id, Rendered.rendered_fields, Rendered.k8s_pod_yaml).where(
+                Rendered.dag_id == dag_run.dag_id, Rendered.run_id == dag_run.run_id
+            )
+        )
+        return {
+            f"rendered fields of {task_id}": json.dumps([fields, pod], default=str, ensure_ascii=False)
+            for task_id, fields, pod in rows
+        }
+
+
+def log_files(dag_run: Any) -> dict[str, str]:
+    """The run's task log files under ``[logging] base_log_folder``, by path.
+
+    ``dag.test()`` writes none on Airflow 2.11 or 3.3 (its task logs go to stdout), so this is
+    empty there; it is read so that a version writing them is checked too.
+    """
+    from airflow.configuration import conf
+
+    folder = Path(conf.get("logging", "base_log_folder")) / f"dag_id={dag_run.dag_id}"
+    files = (folder / f"run_id={dag_run.run_id}").rglob("*")
+    return {f"log file {path}": path.read_text(errors="replace") for path in files if path.is_file()}
+
+
+def token_places(dag_run: Any, logs: str) -> dict[str, str]:
+    """Everything a run leaves that a person may read, by place: XComs, rendered fields, logs."""
+    return {**_stored_xcoms(dag_run), **rendered_fields(dag_run), **log_files(dag_run), "task logs": logs}
+
+
+def token_leaks(places: dict[str, str], token: str) -> list[str]:
+    """Return the places whose text holds ``token``, written as is or URL-encoded."""
+    forms = token_forms(token)
+    return [place for place, text in places.items() if any(form in text for form in forms)]
+
+
+@contextlib.contextmanager
+def captured_logs() -> Iterator[io.StringIO]:
+    """Collect what is printed (Airflow 3's task logs) and logged (Airflow 2's) in the block."""
+    text = io.StringIO()
+    handler = logging.StreamHandler(text)
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(levelname)s [%(name)s] %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+            yield text
+    finally:
+        root.removeHandler(handler)
+
+
+@dataclass
+class ExampleRuns:
+    """One run of each example DAG against ``sandbox``, what each logged, and what followed."""
+
+    sandbox: SandboxServer
+    warehouse: Path
+    runs: dict[str, Any] = field(default_factory=dict)
+    logs: dict[str, str] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def run_examples(dag_bag: Any, warehouse: Path) -> Iterator[ExampleRuns]:
+    """Run every example DAG once, in the demo's order, against a sandbox started for them.
+
+    The connections are set only while the DAGs run; the sandbox lives until the block ends.
+    """
+    with (
+        run_sandbox(
+            port=0,
+            tokens=(EXAMPLES_TOKEN,),
+            seed=4321,
+            delivery_delay=0.3,
+            campaign_step_delay=0.3,
+            quiet=True,
+        ) as sandbox,
+        pytest.MonkeyPatch.context() as monkeypatch,
+    ):
+        examples = ExampleRuns(sandbox, warehouse)
+        use_textiopro(monkeypatch, sandbox)
+        use_sqlite(monkeypatch, WAREHOUSE_CONN_ID, warehouse)
+        for dag_id in DEMO_ORDER:
+            with captured_logs() as logs:
+                examples.runs[dag_id] = run(dag_bag, dag_id)
+            examples.logs[dag_id] = logs.getvalue()
+        monkeypatch.undo()
+        yield examples
