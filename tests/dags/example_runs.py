@@ -2,8 +2,8 @@
 
 :func:`run_examples` runs every example DAG once, in the demo's order, against a sandbox of its
 own (the ``example_runs`` fixture of tests/dags/conftest.py shares those runs between test
-modules). The other helpers read one run: its task states and XComs, and every
-place where a secret could end up (XComs, rendered template fields, task logs).
+modules). The other helpers read one run: its task states and XComs, the asset events it queued,
+and every place where a secret could end up (XComs, rendered template fields, task logs).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pytest
 from dag_runner import run_dag
 from warehouse import use_sqlite
 
+from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
 from airflow_provider_textiopro.redaction import token_forms
 from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
 
@@ -77,6 +78,71 @@ def use_textiopro(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> st
     }
     monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps(connection))
     return CONN_ID
+
+
+def unpause(monkeypatch: pytest.MonkeyPatch, dag_ids: set[str]) -> None:
+    """Unpause ``dag_ids`` and the DAGs created from now on, so that asset events can queue runs."""
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+
+    monkeypatch.setenv("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
+    with create_session() as session:
+        session.query(DagModel).filter(DagModel.dag_id.in_(dag_ids)).update(
+            {DagModel.is_paused: False}, synchronize_session=False
+        )
+
+
+def _queue_model() -> Any:
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.models.asset import AssetDagRunQueue
+
+        return AssetDagRunQueue
+    from airflow.models.dataset import DatasetDagRunQueue
+
+    return DatasetDagRunQueue
+
+
+def clear_queue(target_dag_id: str) -> None:
+    """Delete the asset-triggered runs queued for ``target_dag_id``."""
+    from airflow.utils.session import create_session
+
+    queue = _queue_model()
+    with create_session() as session:
+        session.query(queue).filter(queue.target_dag_id == target_dag_id).delete()
+
+
+def queued_assets(target_dag_id: str) -> list[str]:
+    """Return the URIs of the asset events that queued a run of ``target_dag_id``.
+
+    These are the rows the scheduler turns into an asset-triggered run.
+    """
+    from airflow.utils.session import create_session
+
+    queue = _queue_model()
+    with create_session() as session:
+        rows = session.query(queue).filter(queue.target_dag_id == target_dag_id)
+        return sorted((row.asset if AIRFLOW_V_3_0_PLUS else row.dataset).uri for row in rows)
+
+
+def scheduler_creates_run(dag: Any) -> bool:
+    """Whether the scheduler's next loop would create an asset-triggered run of ``dag``.
+
+    Asks ``DagModel.dags_needing_dagruns``, the query the scheduler runs, then rolls back what it
+    changed (it may delete stale queue rows). That query evaluates the DAG's schedule on its
+    serialized form; ``dag.test()`` on Airflow 2.11 stores none (3.x does), and without one the
+    query leaves the DAG in unchecked, so the DAG is serialized first, as the DAG processor does.
+    """
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+
+    if not AIRFLOW_V_3_0_PLUS:
+        from airflow.models.serialized_dag import SerializedDagModel
+
+        SerializedDagModel.write_dag(dag)
+    with create_session() as session:
+        _, triggered = DagModel.dags_needing_dagruns(session)
+        session.rollback()
+    return dag.dag_id in triggered
 
 
 def _stored_xcoms(dag_run: Any) -> dict[str, str]:
@@ -169,13 +235,17 @@ class ExampleRuns:
     warehouse: Path
     runs: dict[str, Any] = field(default_factory=dict)
     logs: dict[str, str] = field(default_factory=dict)
+    queued_by_sync: list[str] = field(default_factory=list)
+    scheduler_creates_campaign_run: bool = False
 
 
 @contextlib.contextmanager
 def run_examples(dag_bag: Any, warehouse: Path) -> Iterator[ExampleRuns]:
     """Run every example DAG once, in the demo's order, against a sandbox started for them.
 
-    The connections are set only while the DAGs run; the sandbox lives until the block ends.
+    Right after the warehouse sync, the runs it queued are read, so that later runs change
+    nothing there. The connections are set only while the DAGs run; the sandbox lives until
+    the block ends.
     """
     with (
         run_sandbox(
@@ -191,9 +261,15 @@ def run_examples(dag_bag: Any, warehouse: Path) -> Iterator[ExampleRuns]:
         examples = ExampleRuns(sandbox, warehouse)
         use_textiopro(monkeypatch, sandbox)
         use_sqlite(monkeypatch, WAREHOUSE_CONN_ID, warehouse)
+        unpause(monkeypatch, set(DEMO_ORDER))
         for dag_id in DEMO_ORDER:
+            if dag_id == SYNC:
+                clear_queue(CAMPAIGN)  # the marketing DAG's upsert queued it too: any group sync does
             with captured_logs() as logs:
                 examples.runs[dag_id] = run(dag_bag, dag_id)
             examples.logs[dag_id] = logs.getvalue()
+            if dag_id == SYNC:
+                examples.queued_by_sync = queued_assets(CAMPAIGN)
+                examples.scheduler_creates_campaign_run = scheduler_creates_run(dag_bag.get_dag(CAMPAIGN))
         monkeypatch.undo()
         yield examples

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from airflow.providers.common.compat.sdk import AirflowSkipException
+from dag_runner import recorded_events
 from example_runs import (
     ALERTS,
     CAMPAIGN,
@@ -163,6 +164,22 @@ def test_warehouse_sync_upserts_the_table_then_the_campaign_dag_texts_the_group(
     assert xcom(rerun, "ensure_group") == group.uid
     again = xcom(rerun, "sync_customers")
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 7)
+
+
+def test_warehouse_sync_event_queues_a_run_of_the_campaign_dag(example_runs):
+    dag_run = example_runs.runs[SYNC]
+    group_uid = xcom(dag_run, "ensure_group")
+    group_uri = f"textiopro://group/{group_uid}"
+
+    [event] = recorded_events(dag_run)
+    assert (event["uri"], event["task_id"]) == (group_uri, "sync_customers")
+    assert event["extra"]["group_uid"] == group_uid
+    assert event["extra"]["created"] == 7
+    # The campaign DAG is scheduled on the textiopro-groups alias, which the operator attached
+    # the group's asset to: the event queued a run of it, and the scheduler's own query says
+    # its next loop creates that run. (The test ran the campaign DAG by hand afterwards.)
+    assert example_runs.queued_by_sync == [group_uri]
+    assert example_runs.scheduler_creates_campaign_run
 
 
 @pytest.mark.parametrize("dag_id", DEMO_ORDER)
