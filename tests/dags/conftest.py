@@ -19,7 +19,8 @@ def dag_bag() -> Any:
 def example_runs(dag_bag: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExampleRuns]:
     """Every example DAG run once, in the demo's order, against a sandbox of their own.
 
-    Shared by the tests of the example DAGs: the runs take most of their time.
+    Shared by the tests of the example DAGs and of the demo's summary: the runs take most of
+    those tests' time.
     """
     with run_examples(dag_bag, tmp_path_factory.mktemp("examples") / "warehouse.db") as runs:
         yield runs

@@ -9,9 +9,12 @@ and every place where a secret could end up (XComs, rendered template fields, ta
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import logging
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +30,7 @@ from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DAGS = ROOT / "example_dags"
+DEMO_SUMMARY = ROOT / "scripts" / "demo_summary.py"
 ALERTS = "example_textiopro_pipeline_alerts"
 MARKETING = "example_textiopro_scheduled_marketing"
 SYNC = "example_textiopro_warehouse_sync"
@@ -227,6 +231,24 @@ def captured_logs() -> Iterator[io.StringIO]:
         root.removeHandler(handler)
 
 
+def demo_summary(dag_ids: tuple[str, ...], since: float) -> str:
+    """Return what scripts/demo_summary.py prints for ``dag_ids`` (imported by path, as demo.sh runs it)."""
+    spec = importlib.util.spec_from_file_location("textiopro_demo_summary", DEMO_SUMMARY)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    printed = io.StringIO()
+    disabled = logging.root.manager.disable
+    try:
+        with contextlib.redirect_stdout(printed):
+            module.main(["--since", str(since), *dag_ids])
+    finally:
+        logging.disable(disabled)  # main() silences INFO logs for the rest of its process
+    return printed.getvalue()
+
+
 @dataclass
 class ExampleRuns:
     """One run of each example DAG against ``sandbox``, what each logged, and what followed."""
@@ -237,15 +259,16 @@ class ExampleRuns:
     logs: dict[str, str] = field(default_factory=dict)
     queued_by_sync: list[str] = field(default_factory=list)
     scheduler_creates_campaign_run: bool = False
+    summary: str = ""
 
 
 @contextlib.contextmanager
 def run_examples(dag_bag: Any, warehouse: Path) -> Iterator[ExampleRuns]:
     """Run every example DAG once, in the demo's order, against a sandbox started for them.
 
-    Right after the warehouse sync, the runs it queued are read, so that later runs change
-    nothing there. The connections are set only while the DAGs run; the sandbox lives until
-    the block ends.
+    Right after the warehouse sync, the runs it queued are read; after the last run, the demo's
+    summary, so that runs made later by other tests change neither. The connections are set
+    only until then; the sandbox lives until the block ends.
     """
     with (
         run_sandbox(
@@ -262,6 +285,7 @@ def run_examples(dag_bag: Any, warehouse: Path) -> Iterator[ExampleRuns]:
         use_textiopro(monkeypatch, sandbox)
         use_sqlite(monkeypatch, WAREHOUSE_CONN_ID, warehouse)
         unpause(monkeypatch, set(DEMO_ORDER))
+        start = time.time()
         for dag_id in DEMO_ORDER:
             if dag_id == SYNC:
                 clear_queue(CAMPAIGN)  # the marketing DAG's upsert queued it too: any group sync does
@@ -271,5 +295,6 @@ def run_examples(dag_bag: Any, warehouse: Path) -> Iterator[ExampleRuns]:
             if dag_id == SYNC:
                 examples.queued_by_sync = queued_assets(CAMPAIGN)
                 examples.scheduler_creates_campaign_run = scheduler_creates_run(dag_bag.get_dag(CAMPAIGN))
+        examples.summary = demo_summary(DEMO_ORDER, start)
         monkeypatch.undo()
         yield examples
