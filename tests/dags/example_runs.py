@@ -134,15 +134,18 @@ def scheduler_creates_run(dag: Any) -> bool:
     Asks ``DagModel.dags_needing_dagruns``, the query the scheduler runs, then rolls back what it
     changed (it may delete stale queue rows). That query evaluates the DAG's schedule on its
     serialized form; ``dag.test()`` on Airflow 2.11 stores none (3.x does), and without one the
-    query leaves the DAG in unchecked, so the DAG is serialized first, as the DAG processor does.
+    query leaves the DAG in unchecked, so the DAG is parsed again and serialized first, as the DAG
+    processor does: Airflow 2.11 expands a schedule's alias into the datasets it has at parse time,
+    so a DAG parsed before the alias's first event would never see it.
     """
     from airflow.models.dag import DagModel
     from airflow.utils.session import create_session
 
     if not AIRFLOW_V_3_0_PLUS:
+        from airflow.models.dagbag import DagBag
         from airflow.models.serialized_dag import SerializedDagModel
 
-        SerializedDagModel.write_dag(dag)
+        SerializedDagModel.write_dag(DagBag(dag.fileloc, include_examples=False).get_dag(dag.dag_id))
     with create_session() as session:
         _, triggered = DagModel.dags_needing_dagruns(session)
         session.rollback()
