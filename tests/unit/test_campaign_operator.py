@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime, timedelta, timezone
-from types import ModuleType
 from unittest import mock
 
 import pytest
@@ -543,23 +541,8 @@ def test_without_task_state_a_retry_after_a_lost_worker_sends_again_and_warns(ho
     assert any("sends it again" in warning for warning in warnings)
 
 
-def campaigns_imported_with(monkeypatch, default_deferrable: str) -> ModuleType:
-    """Import a fresh copy of the campaigns module with ``[operators] default_deferrable`` set.
-
-    The default of ``deferrable`` is read when the module is imported, as in Airflow's own
-    operators. The copy stays out of ``sys.modules``: the class other tests use is untouched.
-    """
-    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", default_deferrable)
-    spec = importlib.util.find_spec(MODULE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_deferrable_defaults_to_the_operators_default_deferrable(monkeypatch, hook, emitted):
-    module = campaigns_imported_with(monkeypatch, "True")
+def test_deferrable_defaults_to_the_operators_default_deferrable(fresh_import, hook, emitted):
+    module = fresh_import(MODULE, "True")
     task = module.TextioProSendCampaignOperator(
         task_id="campaign", contact_list_ids=GROUP, message="Spring sale!", wait_for_completion=True
     )
@@ -570,8 +553,8 @@ def test_deferrable_defaults_to_the_operators_default_deferrable(monkeypatch, ho
     hook.wait_for_campaign.assert_not_called()
 
 
-def test_deferrable_is_off_when_the_operators_default_is_off(monkeypatch, hook, emitted):
-    module = campaigns_imported_with(monkeypatch, "False")
+def test_deferrable_is_off_when_the_operators_default_is_off(monkeypatch, fresh_import, hook, emitted):
+    module = fresh_import(MODULE, "False")
     monkeypatch.setattr(module, "emit_asset_event", emitted)
     task = module.TextioProSendCampaignOperator(
         task_id="campaign", contact_list_ids=GROUP, message="Spring sale!", wait_for_completion=True

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from types import ModuleType
 from unittest import mock
 
 import pytest
@@ -225,21 +223,6 @@ def test_deferrable_campaign_sensor_uses_the_campaign_trigger(hook, context):
     assert deferred.value.trigger.campaign_uid == UID
 
 
-def sensors_imported_with(monkeypatch, default_deferrable: str) -> ModuleType:
-    """Import a fresh copy of the sensors module with ``[operators] default_deferrable`` set.
-
-    The default of ``deferrable`` is read when the module is imported, as in Airflow's own
-    operators. The copy stays out of ``sys.modules``: the classes other tests use are untouched.
-    """
-    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", default_deferrable)
-    spec = importlib.util.find_spec(SENSORS_MODULE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 SENSOR_ARGUMENTS = {
     "TextioProMessageSensor": {"message_uids": "m1,m2"},
     "TextioProCampaignSensor": {"campaign_uid": UID},
@@ -247,8 +230,8 @@ SENSOR_ARGUMENTS = {
 
 
 @pytest.mark.parametrize("sensor_class", list(SENSOR_ARGUMENTS))
-def test_deferrable_defaults_to_the_operators_default_deferrable(monkeypatch, hook, context, sensor_class):
-    module = sensors_imported_with(monkeypatch, "True")
+def test_deferrable_defaults_to_the_operators_default_deferrable(fresh_import, hook, context, sensor_class):
+    module = fresh_import(SENSORS_MODULE, "True")
     sensor = getattr(module, sensor_class)(task_id="wait", **SENSOR_ARGUMENTS[sensor_class])
 
     with pytest.raises(TaskDeferred) as deferred:
@@ -261,8 +244,8 @@ def test_deferrable_defaults_to_the_operators_default_deferrable(monkeypatch, ho
 
 
 @pytest.mark.parametrize("sensor_class", list(SENSOR_ARGUMENTS))
-def test_deferrable_is_off_when_the_operators_default_is_off(monkeypatch, hook, context, sensor_class):
-    module = sensors_imported_with(monkeypatch, "False")
+def test_deferrable_is_off_when_the_operators_default_is_off(fresh_import, hook, context, sensor_class):
+    module = fresh_import(SENSORS_MODULE, "False")
     sensor = getattr(module, sensor_class)(task_id="wait", **SENSOR_ARGUMENTS[sensor_class])
     hook.get_message.side_effect = lambda uid: message(uid, "Delivered")
     hook.get_campaign.return_value = campaign("done")
