@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -81,6 +82,27 @@ def _extra(extra: dict[str, Any], key: str, default: Any = None) -> Any:
     return default if value in (None, "") else value
 
 
+def check_token(conn_id: str, token: str, auth_style: str) -> None:
+    """Raise TextioProInputError when ``token`` cannot travel as written; the token is never quoted.
+
+    A bearer token goes in an HTTP header, which holds Latin-1 text; no style takes control
+    characters. U+FFFD is what Airflow reads for a ``%`` escape of a URI that is not UTF-8.
+    """
+    recopy = "copy the token again from the TextioPro dashboard (Developers) into the password field"
+    if "\ufffd" in token:
+        problem = (
+            "holds a '%' escape that is not UTF-8 (Airflow read it as U+FFFD): in a connection URI write "
+            "each '%' of the token as '%25', or give the connection as JSON, which takes the token as it is"
+        )
+    elif any(unicodedata.category(char) == "Cc" for char in token):
+        problem = f"holds a control character (a line break, tab or NUL): {recopy}"
+    elif auth_style == BEARER and any(ord(char) > 0xFF for char in token):
+        problem = f"holds characters outside Latin-1, which an HTTP Authorization header cannot carry: {recopy}"
+    else:
+        return
+    raise TextioProInputError(f"Connection {conn_id!r}: the API token (password) {problem}. Nothing was sent.")
+
+
 def _number(conn_id: str, key: str, value: Any, cast: type, minimum: float) -> Any:
     """Return ``value`` cast to int or float, at least ``minimum``, or raise TextioProInputError."""
     try:
@@ -134,7 +156,7 @@ class ConnectionSettings:
         """Parse an Airflow connection; the keyword arguments override its extras.
 
         :raises TextioProAuthError: the connection has no token.
-        :raises TextioProInputError: an extra has an invalid value.
+        :raises TextioProInputError: an extra has an invalid value, or the token cannot be sent.
         """
         conn_id = conn.conn_id
         extra = conn.extra_dejson or {}
@@ -165,10 +187,12 @@ class ConnectionSettings:
         if max_retries is None:
             max_retries = _extra(extra, "max_retries", 5)
         sender = _extra(extra, "default_sender_id")
+        style = validate_auth_style(auth_style or _extra(extra, "auth_style") or BEARER)
+        check_token(conn_id, token, style)
         return cls(
             base_url=build_base_url(conn.host, conn.port, _extra(extra, "scheme")),
             token=token,
-            auth_style=validate_auth_style(auth_style or _extra(extra, "auth_style") or BEARER),
+            auth_style=style,
             timeout=_number(conn_id, "timeout", timeout, float, 0.001),
             default_sender_id=None if sender is None else str(sender),
             default_region=None if region is None else str(region).upper(),

@@ -242,3 +242,49 @@ def test_dashboard_url_refuses_unknown_kinds(monkeypatch):
     hook = TextioProHook(set_connection(monkeypatch))
     with pytest.raises(TextioProInputError, match="'campaign', 'message' or 'group'"):
         hook.dashboard_url("contact", "x")
+
+
+# A token that cannot travel as written: non-Latin-1 (a header is Latin-1), control characters,
+# and U+FFFD, what Airflow makes of a `%` escape in a URI that is not UTF-8 (`%de`).
+UNSENDABLE_TOKENS = {
+    "non-latin-1": ("bearer", "1383|ab\u20accd"),
+    "cjk": ("bearer", "1383|\u4e2d\u6587"),
+    "newline": ("bearer", "1383|ab\ncd"),
+    "nul": ("api_token", "http\x00token"),
+    "tab": ("api_token", "http\ttoken"),
+    "delete": ("bearer", "1383|ab\x7fcd"),
+}
+
+
+@pytest.mark.parametrize(("style", "token"), UNSENDABLE_TOKENS.values(), ids=UNSENDABLE_TOKENS.keys())
+@responses.activate
+def test_unsendable_token_is_refused_before_any_request(monkeypatch, style, token):
+    hook = TextioProHook(set_connection(monkeypatch, password=token, auth_style=style))
+    with pytest.raises(TextioProInputError, match="token") as raised:
+        hook.get_balance()
+    message = str(raised.value)
+    assert "textiopro_test" in message
+    assert "copy the token again from the TextioPro dashboard" in message
+    assert token.strip() not in message
+    assert len(responses.calls) == 0
+
+
+@pytest.mark.parametrize("style", ["bearer", "api_token"])
+@responses.activate
+def test_undecodable_percent_escape_in_a_uri_token_says_to_encode_the_percent(monkeypatch, style):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TEXTIOPRO_URI", f"textiopro://:1383%7Cab%decd@127.0.0.1:8085?auth_style={style}"
+    )
+    hook = TextioProHook("textiopro_uri")
+    with pytest.raises(TextioProInputError, match="%25") as raised:
+        hook.get_balance()
+    assert "1383|ab" not in str(raised.value)
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_latin_1_token_is_sent_in_bearer_style(monkeypatch):
+    hook = TextioProHook(set_connection(monkeypatch, host=BASE, password="1383|caf\u00e9"))
+    responses.add("GET", f"{BASE}/api/v3/balance", json=ok({"remaining_balance": "10"}))
+    assert hook.get_balance().remaining == "10"
+    assert responses.calls[0].request.headers["Authorization"] == "Bearer 1383|caf\u00e9"
