@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run every check of the project: ruff, mypy, the docs build and pytest on Airflow 3.3 and 2.11.
+# Run every check of the project: ruff, mypy, the docs build, pytest on Airflow 3.3 and 2.11 and the
+# release check (scripts/release-check.sh: build, check and install the wheel, run a DAG from it).
 #
 # Usage: ./scripts/test.sh [--] [pytest arguments...]
 #   ./scripts/test.sh                     everything (what CI runs)
@@ -7,7 +8,7 @@
 #                                          pytest only sees the given arguments
 # Environment:
 #   TEXTIOPRO_AIRFLOW_VERSIONS="3.3 2.11"  Airflow lines whose test suite runs
-#   TEXTIOPRO_STEPS="ruff format mypy docs pytest"
+#   TEXTIOPRO_STEPS="ruff format mypy docs pytest release"
 #                                          steps to run (ruff, mypy and docs use the 3.3 virtualenv)
 #   PYTHON=python3                         interpreter the virtualenvs are created from
 set -euo pipefail
@@ -16,13 +17,14 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 read -r -a VERSIONS <<<"${TEXTIOPRO_AIRFLOW_VERSIONS:-3.3 2.11}"
-read -r -a STEPS <<<"${TEXTIOPRO_STEPS:-ruff format mypy docs pytest}"
+read -r -a STEPS <<<"${TEXTIOPRO_STEPS:-ruff format mypy docs pytest release}"
 [[ ${1:-} == "--" ]] && shift
 PYTEST_ARGS=("$@")
 
 for line in "${VERSIONS[@]}"; do check_airflow_line "$line"; done
 for step in "${STEPS[@]}"; do
-    [[ $step =~ ^(ruff|format|mypy|docs|pytest)$ ]] || die "unknown step '$step' (known: ruff format mypy docs pytest)"
+    [[ $step =~ ^(ruff|format|mypy|docs|pytest|release)$ ]] ||
+        die "unknown step '$step' (known: ruff format mypy docs pytest release)"
 done
 
 SUMMARY=()
@@ -132,6 +134,9 @@ main() {
                 run_step "pytest (Airflow $line)" "pytest-$line" run_pytest "$line" "${PYTEST_ARGS[@]}"
             fi
         done
+    fi
+    if wants release; then
+        run_step "release check (sdist, wheel, fresh install)" release "$REPO_ROOT/scripts/release-check.sh"
     fi
     ((FAILED == 0))
 }
