@@ -32,6 +32,8 @@ build_dists() {
     SDIST="$(echo "$DIST"/*.tar.gz)"
     WHEEL="$(echo "$DIST"/*.whl)"
     [[ -f $SDIST && -f $WHEEL ]] || die "uv build made no sdist or no wheel in $DIST"
+    grep -q "$(basename "$WHEEL")" "$REPO_ROOT/docs/installation.md" ||
+        die "docs/installation.md does not name the wheel the build makes, $(basename "$WHEEL")"
 }
 
 # twine checks the metadata (the README renders as the long description); the wheel must hold the

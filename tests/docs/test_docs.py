@@ -1,9 +1,12 @@
 """The user guide (docs/) and the README, checked against the code.
 
-Every ``python`` code block compiles, and those that are whole DAG files build their DAG, so the
-operators' constructors check the parameters the docs show. Every import from the provider
-resolves. Every error class has its section in troubleshooting.md, and every class the provider
-metadata lists is named in the user guide. No network.
+Every ``python`` code block compiles. A block whose first line is a ``# fragment: ...`` comment
+is part of a bigger file and is only compiled; every other block runs as written, against the
+session's sandbox (``textiopro_default`` points at it): a whole DAG file (``with DAG(``) with
+``dag.test()``, from a DAGs folder holding that file alone, as Airflow 3 needs; any other block
+as a script. A page that says its snippets are complete DAG files holds no other unmarked block.
+Every import from the provider resolves. Every error class has its section in troubleshooting.md,
+and every class the provider metadata lists is named in the user guide.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ import textwrap
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
 
-from airflow_provider_textiopro import errors
+from airflow_provider_textiopro import __version__, errors
 from airflow_provider_textiopro.get_provider_info import get_provider_info
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +83,77 @@ def code_blocks(page: Path) -> list[Block]:
 
 
 PYTHON_BLOCKS = [block for page in PAGES for block in code_blocks(page) if block.language in PYTHON_LANGUAGES]
-DAG_FILES = [block for block in PYTHON_BLOCKS if re.search(r"^with DAG\(", block.code, re.MULTILINE)]
+FRAGMENTS = [block for block in PYTHON_BLOCKS if block.code.startswith("# fragment: ")]
+DAG_FILES = [
+    block
+    for block in PYTHON_BLOCKS
+    if block not in FRAGMENTS and re.search(r"^with DAG\(", block.code, re.MULTILINE)
+]
+# The test files of the sandbox page, written out and run by pytest (test_sandbox_page_test_runs).
+TEST_FILES = [block for block in PYTHON_BLOCKS if re.match(r"# tests/\w+\.py\n", block.code)]
+SCRIPTS = [block for block in PYTHON_BLOCKS if block not in (*FRAGMENTS, *DAG_FILES, *TEST_FILES)]
+# `airflow-provider-textiopro` as a requirement (a name, maybe with extras), not a path.
+REGISTRY_REQUIREMENT = re.compile(r"""(?<![\w./-])["']?airflow-provider-textiopro(\[[\w,]+\])?["']?(?=\s|$)""")
+WHEEL_NAME = re.compile(r"airflow_provider_textiopro-[\w.]+-py3-none-any\.whl")
+COMPLETE_DAGS_CLAIM = "snippets on this page are complete DAG files"
+
+
+@dataclass(frozen=True)
+class ExpectedRun:
+    """How a DAG of the docs ends under ``dag.test()``."""
+
+    state: str = "success"
+    sends: int = 0  # at least this many send requests reach the sandbox
+    error: str | None = None  # on Airflow 3, dag.test() raises this instead
+
+
+EXPECTED_RUNS = {
+    "textiopro_hello": ExpectedRun(sends=1),
+    "textiopro_send_message": ExpectedRun(sends=1),
+    "textiopro_mapped_send": ExpectedRun(sends=2),
+    "textiopro_campaign": ExpectedRun(sends=1),
+    "textiopro_wait_for_messages": ExpectedRun(sends=1),
+    "textiopro_wait_for_campaign": ExpectedRun(sends=1),
+    # load() raises on purpose: the run fails and the notifier sends the alert.
+    "textiopro_failure_alerts": ExpectedRun(state="failed", sends=1),
+    # apache/airflow#73428: Airflow 3.3's dag.test() of a DAG with a deadline fails after its run.
+    "textiopro_nightly_load": ExpectedRun(error="'dict' object has no attribute 'hex'"),
+}
+SENDS = ("/sms/send", "/sms/campaign")  # the paths of the requests that send, in both auth styles
+
+
+def dag_bag(folder: Path) -> Any:
+    """Parse a DAGs folder as the DAG processor does."""
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+    except ImportError:  # Airflow 2
+        from airflow.models.dagbag import DagBag
+
+        return DagBag(dag_folder=str(folder), include_examples=False)
+    return DagBag(dag_folder=str(folder))
+
+
+def load_dag_file(block: Block, folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Write ``block`` as the only file of the DAGs folder ``folder``; return its DAGs by id.
+
+    Airflow 3's ``dag.test()`` runs the DAG as parsed from the DAGs folder.
+    """
+    import airflow.settings
+
+    folder.mkdir()
+    (folder / f"{block.page.stem.lower()}_{block.line}.py").write_text(block.code, encoding="utf-8")
+    monkeypatch.setattr(airflow.settings, "DAGS_FOLDER", str(folder))
+    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(folder))
+    bag = dag_bag(folder)
+    assert not bag.import_errors, f"{block.where}: {bag.import_errors}"
+    return dict(bag.dags)
+
+
+def run_dag_file(dag: Any, dags: dict[str, Any]) -> Any:
+    """Run ``dag`` with ``dag.test()``; Airflow 2.11 needs the file's DAGs stored first."""
+    from dags.dag_runner import run_dag
+
+    return run_dag(dag, dags)
 
 
 def provider_imports() -> dict[tuple[str, str], list[str]]:
@@ -180,11 +254,72 @@ def test_python_block_compiles(block: Block):
         pytest.fail(f"{error.filename}:{error.lineno}: {error.msg}")
 
 
-@pytest.mark.parametrize("block", DAG_FILES, ids=lambda block: block.where)
-def test_dag_file_builds(block: Block):
-    if not AIRFLOW_V_3_0_PLUS and re.search(r"^from airflow\.sdk import", block.code, re.MULTILINE):
+def test_what_a_page_says_of_its_snippets_is_true():
+    for page in PAGES:
+        if COMPLETE_DAGS_CLAIM not in " ".join(text_of(page).split()):
+            continue
+        others = [block.where for block in SCRIPTS if block.page == page]
+        assert not others, f"{page.name} says its {COMPLETE_DAGS_CLAIM}, but these are not: {others}"
+
+
+@pytest.mark.parametrize("block", FRAGMENTS, ids=lambda block: block.where)
+def test_fragment_says_what_it_needs(block: Block):
+    reason = block.code.splitlines()[0].removeprefix("# fragment: ")
+    assert len(reason.split()) >= 3, f"{block.where}: say what the fragment needs around it"
+
+
+def needs_airflow_3(block: Block) -> bool:
+    return not AIRFLOW_V_3_0_PLUS and bool(re.search(r"^from airflow\.sdk import", block.code, re.MULTILINE))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("block", SCRIPTS, ids=lambda block: block.where)
+def test_script_runs_against_the_sandbox(block: Block, textiopro_conn: str):
+    if needs_airflow_3(block):
         pytest.skip("written for Airflow 3 (imports airflow.sdk)")
-    exec(block.compiled(), {"__name__": "docs_snippet"})
+    exec(block.compiled(), {"__name__": "__main__"})
+
+
+@pytest.mark.dags
+@pytest.mark.integration
+@pytest.mark.parametrize("block", DAG_FILES, ids=lambda block: block.where)
+def test_dag_file_runs_against_the_sandbox(
+    block: Block, textiopro_conn: str, sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    if needs_airflow_3(block):
+        pytest.skip("written for Airflow 3 (imports airflow.sdk)")
+    dags = load_dag_file(block, tmp_path / "dags", monkeypatch)
+    assert dags, f"{block.where} defines no DAG"
+    for dag in dags.values():
+        expected = EXPECTED_RUNS.get(dag.dag_id, ExpectedRun())
+        if expected.error is not None and AIRFLOW_V_3_0_PLUS:
+            with pytest.raises(Exception, match=expected.error):
+                run_dag_file(dag, dags)
+            continue
+        dag_run = run_dag_file(dag, dags)
+        states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in dag_run.get_task_instances()}
+        assert dag_run.state == expected.state, f"{block.where}: {dag.dag_id} ended {dag_run.state}: {states}"
+        sent = [r.path for r in sandbox.requests if r.method == "POST" and r.path.endswith(SENDS)]
+        assert len(sent) >= expected.sends, f"{block.where}: {dag.dag_id} sent {sent}"
+
+
+def test_install_commands_do_not_ask_the_registry_for_an_unreleased_version():
+    newest = re.search(r"^## (\S+)(.*)$", text_of(DOCS / "changelog.md"), re.MULTILINE)
+    assert newest, "changelog.md has no version heading"
+    assert newest[1] == __version__, f"the changelog's newest version is {newest[1]}, the package's {__version__}"
+    if "unreleased" not in newest[2]:
+        return
+    from_registry = [
+        f"{block.where}: {line.strip()}"
+        for page in PAGES
+        for block in code_blocks(page)
+        if block.language in {"bash", "sh", "shell", "console"}
+        for line in block.code.splitlines()
+        if re.search(r"\bpip install\b", line) and REGISTRY_REQUIREMENT.search(line)
+    ]
+    assert not from_registry, f"{__version__} is unreleased, yet these install it from the registry: {from_registry}"
+    wheels = {match for page in PAGES for match in WHEEL_NAME.findall(text_of(page))}
+    assert wheels <= {f"airflow_provider_textiopro-{__version__}-py3-none-any.whl"}, wheels
 
 
 @pytest.mark.parametrize(("module", "name"), sorted(IMPORTS), ids=lambda value: value or "-")
