@@ -97,10 +97,12 @@ def check_token(conn_id: str, token: str, auth_style: str) -> None:
     elif any(unicodedata.category(char) == "Cc" for char in token):
         problem = f"holds a control character (a line break, tab or NUL): {recopy}"
     elif auth_style == BEARER and any(ord(char) > 0xFF for char in token):
-        problem = f"holds characters outside Latin-1, which an HTTP Authorization header cannot carry: {recopy}"
+        problem = f"holds characters outside Latin-1, which an HTTP header cannot carry: {recopy}"
     else:
         return
-    raise TextioProInputError(f"Connection {conn_id!r}: the API token (password) {problem}. Nothing was sent.")
+    raise TextioProInputError(
+        f"Connection {conn_id!r}: the API token (password) {problem}. Nothing was sent."
+    )
 
 
 def _number(conn_id: str, key: str, value: Any, cast: type, minimum: float) -> Any:

@@ -93,7 +93,9 @@ DAG_FILES = [
 TEST_FILES = [block for block in PYTHON_BLOCKS if re.match(r"# tests/\w+\.py\n", block.code)]
 SCRIPTS = [block for block in PYTHON_BLOCKS if block not in (*FRAGMENTS, *DAG_FILES, *TEST_FILES)]
 # `airflow-provider-textiopro` as a requirement (a name, maybe with extras), not a path.
-REGISTRY_REQUIREMENT = re.compile(r"""(?<![\w./-])["']?airflow-provider-textiopro(\[[\w,]+\])?["']?(?=\s|$)""")
+REGISTRY_REQUIREMENT = re.compile(
+    r"""(?<![\w./-])["']?airflow-provider-textiopro(\[[\w,]+\])?["']?(?=\s|$)"""
+)
 WHEEL_NAME = re.compile(r"airflow_provider_textiopro-[\w.]+-py3-none-any\.whl")
 COMPLETE_DAGS_CLAIM = "snippets on this page are complete DAG files"
 
@@ -297,7 +299,7 @@ def test_dag_file_runs_against_the_sandbox(
                 run_dag_file(dag, dags)
             continue
         dag_run = run_dag_file(dag, dags)
-        states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in dag_run.get_task_instances()}
+        states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
         assert dag_run.state == expected.state, f"{block.where}: {dag.dag_id} ended {dag_run.state}: {states}"
         sent = [r.path for r in sandbox.requests if r.method == "POST" and r.path.endswith(SENDS)]
         assert len(sent) >= expected.sends, f"{block.where}: {dag.dag_id} sent {sent}"
@@ -306,7 +308,7 @@ def test_dag_file_runs_against_the_sandbox(
 def test_install_commands_do_not_ask_the_registry_for_an_unreleased_version():
     newest = re.search(r"^## (\S+)(.*)$", text_of(DOCS / "changelog.md"), re.MULTILINE)
     assert newest, "changelog.md has no version heading"
-    assert newest[1] == __version__, f"the changelog's newest version is {newest[1]}, the package's {__version__}"
+    assert newest[1] == __version__, f"the changelog's newest version is {newest[1]}, not {__version__}"
     if "unreleased" not in newest[2]:
         return
     from_registry = [
@@ -317,7 +319,7 @@ def test_install_commands_do_not_ask_the_registry_for_an_unreleased_version():
         for line in block.code.splitlines()
         if re.search(r"\bpip install\b", line) and REGISTRY_REQUIREMENT.search(line)
     ]
-    assert not from_registry, f"{__version__} is unreleased, yet these install it from the registry: {from_registry}"
+    assert not from_registry, f"{__version__} is unreleased, yet these install it from PyPI: {from_registry}"
     wheels = {match for page in PAGES for match in WHEEL_NAME.findall(text_of(page))}
     assert wheels <= {f"airflow_provider_textiopro-{__version__}-py3-none-any.whl"}, wheels
 

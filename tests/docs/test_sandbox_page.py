@@ -17,14 +17,15 @@ from airflow_provider_textiopro.sandbox import run_sandbox
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "sandbox.md"
 # A block whose first line is a comment naming a file, such as `# tests/conftest.py`.
-FILE_BLOCK = re.compile(r"^```python\n# (?P<path>(?:dags|tests)/\w+\.py)\n(?P<code>.*?)^```$", re.MULTILINE | re.DOTALL)
+FILE_BLOCK = re.compile(
+    r"^```python\n# (?P<path>(?:dags|tests)/\w+\.py)\n(?P<code>.*?)^```$", re.MULTILINE | re.DOTALL
+)
 
 
 def page_files() -> dict[str, str]:
     """Return the files the page shows, by path, each with its first-line comment."""
-    return {
-        match["path"]: f"# {match['path']}\n{match['code']}" for match in FILE_BLOCK.finditer(PAGE.read_text())
-    }
+    text = PAGE.read_text(encoding="utf-8")
+    return {match["path"]: f"# {match['path']}\n{match['code']}" for match in FILE_BLOCK.finditer(text)}
 
 
 @pytest.mark.dags
