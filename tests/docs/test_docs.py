@@ -4,7 +4,8 @@ Every ``python`` code block compiles. A block whose first line is a ``# fragment
 is part of a bigger file and is only compiled; every other block runs as written, against the
 session's sandbox (``textiopro_default`` points at it): a whole DAG file (``with DAG(``) with
 ``dag.test()``, from a DAGs folder holding that file alone, as Airflow 3 needs; any other block
-as a script. A page that says its snippets are complete DAG files holds no other unmarked block.
+as a script, except the pytest files of the sandbox page (run by test_sandbox_page.py). A page
+that says its snippets are complete DAG files holds no other unmarked block.
 Every import from the provider resolves. Every error class has its section in troubleshooting.md,
 and every class the provider metadata lists is named in the user guide.
 """
@@ -89,7 +90,7 @@ DAG_FILES = [
     for block in PYTHON_BLOCKS
     if block not in FRAGMENTS and re.search(r"^with DAG\(", block.code, re.MULTILINE)
 ]
-# The test files of the sandbox page, written out and run by pytest (test_sandbox_page_test_runs).
+# The test files of the sandbox page: test_sandbox_page.py writes them out and runs pytest on them.
 TEST_FILES = [block for block in PYTHON_BLOCKS if re.match(r"# tests/\w+\.py\n", block.code)]
 SCRIPTS = [block for block in PYTHON_BLOCKS if block not in (*FRAGMENTS, *DAG_FILES, *TEST_FILES)]
 # `airflow-provider-textiopro` as a requirement (a name, maybe with extras), not a path.
