@@ -7,10 +7,15 @@ from urllib.parse import quote, quote_plus
 
 REDACTED = "***"
 
+# Token values, not words: an ``api_token`` parameter or JSON field, an Authorization header's
+# value, a bearer credential long enough to be a token, and the ``<id>|<secret>`` shape of
+# TextioPro tokens (raw or URL-encoded).
 _PATTERNS = (
     re.compile(r"(api_token=)[^&\s#'\"]+", re.IGNORECASE),
     re.compile(r"""(["']api_token["']\s*:\s*["'])[^"']*""", re.IGNORECASE),
-    re.compile(r"(Bearer\s+)[^\s'\",}]+", re.IGNORECASE),
+    re.compile(r"""(Authorization["']?\s*[:=]\s*["']?(?:Bearer\s+)?)[^\s'",}]+""", re.IGNORECASE),
+    re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=|%-]{16,}", re.IGNORECASE),
+    re.compile(r"()\b\d+(?:\||%7C)[A-Za-z0-9]{16,}", re.IGNORECASE),
 )
 
 
@@ -20,7 +25,7 @@ def token_forms(token: str) -> set[str]:
 
 
 def scrub(text: str, token: str | None = None) -> str:
-    """Return ``text`` without the token (raw or URL-encoded) and without any ``api_token`` value.
+    """Return ``text`` without the token (raw or URL-encoded) and without anything shaped like one.
 
     :param text: a log line, an exception text or a URL.
     :param token: the connection's token, when known.

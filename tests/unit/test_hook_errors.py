@@ -16,6 +16,7 @@ from airflow_provider_textiopro.errors import (
     TextioProRateLimitError,
     TextioProSendUncertainError,
     TextioProServerError,
+    TextioProServerFaultError,
 )
 
 HTML_500 = (
@@ -71,7 +72,7 @@ HTML_500 = (
             200,
             error("Originator X is not authorized to send this message"),
             TextioProInputError,
-            ["Originator", "sender ids"],
+            ["Originator", "sender id"],
         ),
         (200, error("Number contains in the blacklist"), TextioProInputError, ["blacklist", "account"]),
         (200, error("Your message contains spam words."), TextioProInputError, ["spam"]),
@@ -81,7 +82,7 @@ HTML_500 = (
         (502, HTML_500, TextioProServerError, ["500 | Server Error", "HTTP 502"]),
         (200, "this is not json", TextioProServerError, ["unreadable answer: this is not json"]),
         (200, "", TextioProServerError, ["empty answer"]),
-        (200, error("SQLSTATE[HY000]: General error"), TextioProServerError, ["SQLSTATE"]),
+        (200, error("SQLSTATE[HY000]: General error"), TextioProServerFaultError, ["SQLSTATE"]),
         (200, ["a", "list"], TextioProServerError, ["unreadable"]),
     ],
 )
@@ -102,6 +103,62 @@ def test_error_mapping(monkeypatch, status, body, expected, fragments):
     assert text.startswith("TextioPro get_balance")
     for fragment in fragments:
         assert fragment.lower() in text.lower()
+
+
+# The platform's own statuses (FIELD-NOTES, "Observed on a running reference platform"): the text decides.
+@pytest.mark.parametrize(
+    ("status", "text", "advice"),
+    [
+        (404, "Originator TXTPRO is not authorized to send this message", "sender id this TextioPro account"),
+        (404, "Please insert valid sms type. Supported types are plain, unicode ...", "message type"),
+        (200, "Language and gender parameters are required", "language and gender for voice"),
+        (404, "media_url parameter is required", "media_url for mms"),
+        (403, "There is not enough balance available to send this message.", "Top up"),
+        (403, "Number contains in the blacklist", "blacklist"),
+        (404, "Your message contains spam words.", "Reword the message"),
+        (403, "You have exceeded your sending limit.", "sending limit"),
+        (403, "You cannot send more than 100 SMS in a single request.", "at most 100 recipients"),
+        (403, "31600 is a invalid phone number", "country code"),
+    ],
+)
+@responses.activate
+def test_the_server_text_classifies_before_the_status(monkeypatch, status, text, advice):
+    hook, sleeps = make_hook(monkeypatch)
+    responses.add("POST", f"{V3}/contacts", status=status, json=error(text))
+
+    with pytest.raises(TextioProInputError) as raised:
+        hook.create_group("Customers")
+
+    message = str(raised.value)
+    assert type(raised.value) is TextioProInputError
+    assert text in message
+    assert advice in message
+    assert "uid" not in message
+    assert (len(responses.calls), sleeps) == (1, [])
+
+
+@pytest.mark.parametrize("status", [200, 404])
+@responses.activate
+def test_an_unknown_uid_is_still_not_found_whatever_the_status(monkeypatch, status):
+    hook, _ = make_hook(monkeypatch)
+    text = "No query results for model [App\\Models\\Reports] 6065ecdc9184a"
+    responses.add("GET", f"{V3}/sms/6065ecdc9184a", status=status, json=error(text))
+    with pytest.raises(TextioProNotFoundError, match="Check the uid"):
+        hook.get_message("6065ecdc9184a")
+
+
+@pytest.mark.parametrize("location", ["https://app.textiopro.com/login", "/login"])
+@responses.activate
+def test_a_redirect_to_the_login_page_is_an_auth_error(monkeypatch, location):
+    hook, sleeps = make_hook(monkeypatch)
+    responses.add("GET", f"{V3}/me", status=302, headers={"Location": location})
+
+    with pytest.raises(TextioProAuthError, match="login page") as raised:
+        hook.get_profile()
+
+    assert "refused the token" in str(raised.value)
+    assert "nothing was done" in str(raised.value)
+    assert (len(responses.calls), sleeps) == (1, [])
 
 
 @responses.activate

@@ -119,3 +119,30 @@ def test_scrub(text, expected):
 
 def test_scrub_without_token_still_redacts_api_token_values():
     assert scrub("https://x/api/http/sms?api_token=abc|def") == "https://x/api/http/sms?api_token=***"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Group Hook bearer 123456 was created",
+        "bearer of good news",
+        "BEARER ok",
+        "Authorization header missing",
+    ],
+)
+def test_scrub_leaves_words_alone(text):
+    assert scrub(text, TOKEN) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Bearer 99|someoneElsesTokenValue1234", "Authorization: Bearer ***"),
+        ("{'Authorization': 'Bearer short'}", "{'Authorization': 'Bearer ***'}"),
+        ("sent with bearer 7|aB3dE5gH7jK9mN1pQ3sT", "sent with bearer ***"),
+        ("token 42|AbCdEfGhIjKlMnOpQrSt in a message", "token *** in a message"),
+        ("url-encoded 42%7CAbCdEfGhIjKlMnOpQrSt here", "url-encoded *** here"),
+    ],
+)
+def test_scrub_masks_token_shaped_values_without_knowing_the_token(text, expected):
+    assert scrub(text) == expected
