@@ -238,16 +238,27 @@ METHOD_NOT_SUPPORTED = (
 
 @pytest.mark.parametrize("status", [405, 200])
 @responses.activate
-def test_read_refused_for_post_is_tried_once_with_get_and_remembered(monkeypatch, status):
+def test_api_token_read_refused_for_get_is_tried_once_with_post_and_remembered(monkeypatch, status):
     hook, _ = make_hook(monkeypatch, "api_token")
-    text = METHOD_NOT_SUPPORTED.format(verb="POST", api="http", path="me", other="GET, HEAD")
-    responses.add("POST", f"{PREFIX['api_token']}/me", status=status, json=error(text))
-    responses.add("GET", f"{PREFIX['api_token']}/me", json=ok({"uid": "u1", "first_name": "Jo"}))
+    text = METHOD_NOT_SUPPORTED.format(verb="GET", api="http", path="me", other="POST")
+    responses.add("GET", f"{PREFIX['api_token']}/me", status=status, json=error(text))
+    responses.add("POST", f"{PREFIX['api_token']}/me", json=ok({"uid": "u1", "first_name": "Jo"}))
 
     assert hook.get_profile().first_name == "Jo"
     assert hook.get_profile().first_name == "Jo"
 
-    assert [call.request.method for call in responses.calls] == ["POST", "GET", "GET"]
+    assert [call.request.method for call in responses.calls] == ["GET", "POST", "POST"]
+
+
+@responses.activate
+def test_an_api_token_read_answered_with_another_error_is_not_resent_with_post(monkeypatch):
+    hook, _ = make_hook(monkeypatch, "api_token")
+    responses.add("GET", f"{PREFIX['api_token']}/contacts", json=error("The name field is required."))
+
+    with pytest.raises(TextioProInputError, match="name field"):
+        list(hook.list_groups())
+
+    assert [call.request.method for call in responses.calls] == ["GET"]
 
 
 @responses.activate
@@ -280,11 +291,11 @@ def test_campaign_view_under_api_token_says_use_bearer(monkeypatch, first_status
     hook, _ = make_hook(monkeypatch, "api_token")
     url = f"{PREFIX['api_token']}/campaign/6065ecdc9184a/view"
     if first_status == 405:
-        text = METHOD_NOT_SUPPORTED.format(verb="POST", api="http", path="x", other="GET, HEAD")
-        responses.add("POST", url, status=405, json=error(text))
+        text = METHOD_NOT_SUPPORTED.format(verb="GET", api="http", path="x", other="POST")
+        responses.add("GET", url, status=405, json=error(text))
     else:
-        responses.add("POST", url, status=404, json=error(f"The route {url} could not be found."))
-    responses.add("GET", url, status=404, json=error(f"The route {url} could not be found."))
+        responses.add("GET", url, status=404, json=error(f"The route {url} could not be found."))
+    responses.add("POST", url, status=404, json=error(f"The route {url} could not be found."))
 
     with pytest.raises(TextioProAuthStyleError, match=r"(?i)use auth_style='bearer'"):
         hook.get_campaign("6065ecdc9184a")

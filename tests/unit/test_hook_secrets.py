@@ -25,16 +25,8 @@ def failures(style: str) -> list[tuple[str, str, dict]]:
     prefix = PREFIX[style]
     quoted_url = f"{prefix}/me?api_token={QUOTED_TOKEN}"
     return [
-        (
-            "POST" if style == "api_token" else "GET",
-            f"{prefix}/me",
-            {"body": requests.ConnectionError(quoted_url)},
-        ),
-        (
-            "POST" if style == "api_token" else "GET",
-            f"{prefix}/me",
-            {"status": 500, "body": f"<p>{TOKEN}</p>"},
-        ),
+        ("GET", f"{prefix}/me", {"body": requests.ConnectionError(quoted_url)}),
+        ("GET", f"{prefix}/me", {"status": 500, "body": f"<p>{TOKEN}</p>"}),
         ("POST", f"{prefix}/sms/send", {"body": requests.exceptions.ReadTimeout(f"{quoted_url} timed out")}),
         ("POST", f"{prefix}/sms/send", {"json": error(f"Bad api_token {TOKEN} given")}),
         ("POST", f"{prefix}/sms/send", {"status": 302, "headers": {"Location": f"/login?api_token={TOKEN}"}}),
@@ -57,7 +49,7 @@ def test_token_absent_from_logs_and_errors(monkeypatch, caplog, style):
         texts.append("".join(traceback.format_exception(raised.value)))
         texts.append(repr(raised.value.args))
     with responses.RequestsMock() as mocked:
-        mocked.add("POST" if style == "api_token" else "GET", f"{PREFIX[style]}/me", json=ok({"uid": "u"}))
+        mocked.add("GET", f"{PREFIX[style]}/me", json=ok({"uid": "u"}))
         hook.get_profile()
 
     assert any(record.levelname == "DEBUG" for record in caplog.records)
@@ -69,7 +61,6 @@ def test_token_absent_from_logs_and_errors(monkeypatch, caplog, style):
 def test_logged_get_url_redacts_the_query_token(monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     hook, _ = make_hook(monkeypatch, "api_token")
-    hook._verbs["sms"] = "GET"
     with responses.RequestsMock() as mocked:
         mocked.add(
             "GET", f"{PREFIX['api_token']}/sms", json=ok({"data": [], "current_page": 1, "last_page": 1})
@@ -83,7 +74,7 @@ def test_the_error_chain_hides_the_request_exception(monkeypatch):
     hook, _ = make_hook(monkeypatch, "api_token", max_retries=0)
     with responses.RequestsMock() as mocked:
         mocked.add(
-            "POST", f"{PREFIX['api_token']}/me", body=requests.ConnectionError(f"url?api_token={TOKEN}")
+            "GET", f"{PREFIX['api_token']}/me", body=requests.ConnectionError(f"url?api_token={TOKEN}")
         )
         with pytest.raises(TextioProError) as raised:
             hook.get_profile()
