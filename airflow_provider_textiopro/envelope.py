@@ -72,7 +72,7 @@ ADVICE_SENDER = (
 ADVICE_TYPE = "Use a message type the server supports: plain, unicode, voice, mms, whatsapp, viber or otp."
 ADVICE_CHANNEL = "Give the channel's parameters: language and gender for voice, media_url for mms."
 ADVICE_BALANCE = "Top up the TextioPro account's balance, then run it again."
-ADVICE_BLACKLIST = "Leave the blacklisted number out, or take it off the account's blacklist in the dashboard."
+ADVICE_BLACKLIST = "Leave the blacklisted number out, or take it off the account's blacklist."
 ADVICE_SPAM = "Reword the message: the account's spam filter refused some of its words."
 ADVICE_LIMIT = (
     "Send fewer messages: at most 100 recipients per request and within the account's sending "

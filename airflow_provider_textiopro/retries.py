@@ -1,18 +1,18 @@
 """When to repeat a TextioPro request, and how long to wait first (a tenacity policy).
 
 Reads and idempotent updates are repeated after connection errors, timeouts, server
-errors and rate limits, but not after a server fault a repeat cannot heal (an SQL or PHP error). Requests that create something (a send, a campaign, a group,
-a contact) are repeated only when they provably had no effect: the connection was
-refused before the request went out, or the server rate-limited it.
+errors and rate limits, but not after a server fault a repeat cannot heal (an SQL or PHP
+error). Requests that create something (a send, a campaign, a group, a contact) are
+repeated only when they provably had no effect: the connection was refused before the
+request went out, or the server rate-limited it.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import random
 
 import requests
 import tenacity

@@ -85,8 +85,9 @@ Fault names: ``rate_limit`` (requests per minute and token), ``rate_limit_style`
 effect, ``"after"``: the request takes effect, then fails), ``slow`` (seconds),
 ``html_errors``, and two server errors of the platform: ``contacts_sql_error`` (listing a
 non-empty group's contacts fails with an SQL error) and ``delete_group_error`` (``DELETE`` of
-a group under ``/api/http`` deletes it, then answers an error). The request log (stderr unless quiet, and :attr:`SandboxServer.requests`)
-redacts ``api_token`` and never shows headers or bodies.
+a group under ``/api/http`` deletes it, then answers an error). The request log (stderr
+unless quiet, and :attr:`SandboxServer.requests`) redacts ``api_token`` and never shows
+headers or bodies.
 """
 
 from __future__ import annotations

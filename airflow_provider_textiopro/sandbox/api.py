@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_textiopro.sandbox import validation, views
@@ -47,7 +47,7 @@ class Call:
     args: tuple[str, ...]
     path_url: str
     style: str = "v3"
-    faults: Faults = Faults()
+    faults: Faults = field(default_factory=Faults)
 
     @property
     def legacy(self) -> bool:

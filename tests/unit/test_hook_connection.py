@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
