@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import quote, quote_plus
 
@@ -36,3 +37,22 @@ def scrub(text: str, token: str | None = None) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(rf"\g<1>{REDACTED}", text)
     return text
+
+
+class ScrubFilter(logging.Filter):
+    """Scrub ``api_token`` values and token-shaped strings from the records of a logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without tokens; never drop the record."""
+        message = record.getMessage()
+        scrubbed = scrub(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        return True
+
+
+def scrub_logger(name: str) -> None:
+    """Add a :class:`ScrubFilter` to the logger ``name`` (once), e.g. urllib3's, which logs request URLs."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(existing, ScrubFilter) for existing in logger.filters):
+        logger.addFilter(ScrubFilter())

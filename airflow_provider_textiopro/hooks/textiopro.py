@@ -52,7 +52,7 @@ from airflow_provider_textiopro.models import (
 )
 from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, reasons_by_number, refused
 from airflow_provider_textiopro.phone import normalize_phone, normalize_recipients
-from airflow_provider_textiopro.redaction import scrub, token_forms
+from airflow_provider_textiopro.redaction import scrub, scrub_logger, token_forms
 from airflow_provider_textiopro.retries import RetryPolicy, build_retrying, was_not_sent
 from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
 
@@ -202,6 +202,7 @@ class TextioProHook(BaseHook):
     def get_conn(self) -> requests.Session:
         """Return the hook's HTTP session (one per hook, kept alive between calls)."""
         if self._session is None:
+            scrub_logger("urllib3.connectionpool")  # its DEBUG lines quote URLs, api_token included
             session = requests.Session()
             session.headers.update(
                 {"User-Agent": USER_AGENT, "Accept": "application/json", "Content-Type": "application/json"}

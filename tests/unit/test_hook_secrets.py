@@ -8,7 +8,7 @@ import traceback
 import pytest
 import requests
 import responses
-from hook_support import PREFIX, QUOTED_TOKEN, STYLES, TOKEN, error, make_hook, ok
+from hook_support import BASE, PREFIX, QUOTED_TOKEN, STYLES, TOKEN, error, make_hook, ok
 
 from airflow_provider_textiopro.errors import TextioProError
 from airflow_provider_textiopro.redaction import scrub
@@ -137,3 +137,15 @@ def test_scrub_leaves_words_alone(text):
 )
 def test_scrub_masks_token_shaped_values_without_knowing_the_token(text, expected):
     assert scrub(text) == expected
+
+
+@responses.activate
+def test_urllib3_debug_lines_lose_the_query_token(monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG, logger="urllib3.connectionpool")
+    hook, _ = make_hook(monkeypatch, "api_token")
+    hook.get_conn()
+    logging.getLogger("urllib3.connectionpool").debug(
+        '%s "GET /api/http/me?api_token=%s HTTP/1.1" 200 10', BASE, QUOTED_TOKEN
+    )
+    assert "api_token=***" in caplog.text
+    assert_no_token(caplog.text)
