@@ -54,7 +54,7 @@ from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, r
 from airflow_provider_textiopro.phone import normalize_phone, normalize_recipients
 from airflow_provider_textiopro.redaction import scrub, scrub_logger, token_forms
 from airflow_provider_textiopro.retries import RetryPolicy, build_retrying, was_not_sent
-from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
+from airflow_provider_textiopro.validation import format_schedule_time, require_sender_id, validate_channel
 
 T = TypeVar("T")
 
@@ -584,15 +584,9 @@ class TextioProHook(BaseHook):
     ) -> dict[str, Any]:
         """Validate a message's parameters and return the common body of a send or campaign."""
         extra = validate_channel(type, message, dict(channel_params))
-        sender = validate_sender_id(sender_id, type=type) or validate_sender_id(
-            self.default_sender_id, type=type
+        sender = require_sender_id(
+            sender_id, self.default_sender_id, type=type, conn_id=self.textiopro_conn_id
         )
-        if sender is None:
-            raise TextioProInputError(
-                "No sender id: TextioPro requires one for every send. Give sender_id (e.g. "
-                "sender_id='MyShop') or set default_sender_id in the extra of the Airflow connection "
-                f"{self.textiopro_conn_id!r}. Nothing was sent."
-            )
         body: dict[str, Any] = {"sender_id": sender, "type": type, "message": message}
         when = format_schedule_time(schedule_time, timezone=self.timezone)
         if when:

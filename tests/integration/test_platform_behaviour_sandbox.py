@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 
 import pytest
 from contact_helpers import task_context
 
 from airflow_provider_textiopro.errors import (
     TextioProAuthError,
+    TextioProInputError,
     TextioProNotFoundError,
     TextioProServerError,
     TextioProServerFaultError,
 )
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from airflow_provider_textiopro.notifications.textiopro import TextioProNotifier
+from airflow_provider_textiopro.operators.campaigns import TextioProSendCampaignOperator
 from airflow_provider_textiopro.operators.contacts import TextioProCreateGroupOperator
+from airflow_provider_textiopro.operators.messages import TextioProSendMessageOperator
 
 pytestmark = pytest.mark.integration
 
@@ -145,3 +151,56 @@ def test_a_bad_bearer_token_without_the_json_accept_header_is_an_auth_error(
 
     assert "wrong-token-value" not in str(raised.value)
     assert [(r.method, r.status) for r in sandbox.requests] == [("GET", 302)]
+
+
+@pytest.fixture
+def conn_without_sender(textiopro_conn, monkeypatch) -> str:
+    connection = json.loads(os.environ["AIRFLOW_CONN_TEXTIOPRO_DEFAULT"])
+    del connection["extra"]["default_sender_id"]
+    monkeypatch.setenv("AIRFLOW_CONN_TEXTIOPRO_DEFAULT", json.dumps(connection))
+    return textiopro_conn
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda: TextioProHook().send_message("31612000001", "Hi"),
+        lambda: TextioProHook().send_campaign("6415907d0d37a", "Hi"),
+        lambda: run_task(TextioProSendMessageOperator(task_id="t", recipients="31612000001", message="Hi")),
+        lambda: run_task(
+            TextioProSendMessageOperator(
+                task_id="t", recipients="31612000001", message="Hi", check_balance=True
+            )
+        ),
+        lambda: run_task(
+            TextioProSendCampaignOperator(task_id="t", contact_list_ids="6415907d0d37a", message="Hi")
+        ),
+    ],
+    ids=[
+        "send_message",
+        "send_campaign",
+        "message operator",
+        "message operator checking the balance",
+        "campaign operator",
+    ],
+)
+def test_a_send_without_any_sender_id_is_refused_before_any_request(conn_without_sender, sandbox, send):
+    with pytest.raises(TextioProInputError) as raised:
+        send()
+
+    assert "sender_id" in str(raised.value)
+    assert "default_sender_id" in str(raised.value)
+    assert sandbox.requests == []
+
+
+def test_a_notifier_without_any_sender_id_logs_the_refusal_and_sends_nothing(
+    conn_without_sender, sandbox, logged
+):
+    TextioProNotifier(recipients="31612000001", message="Load failed").notify({})
+
+    assert "No sender id" in logged()
+    assert sandbox.requests == []
+
+
+def run_task(task):
+    return task.execute(task_context(task))
