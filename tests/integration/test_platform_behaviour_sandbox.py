@@ -26,9 +26,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def api_token_hook(textiopro_conn_api_token, sandbox) -> TextioProHook:
+def api_token_hook(textiopro_conn_api_token) -> TextioProHook:
     hook = TextioProHook(textiopro_conn_api_token)
-    hook._sleep = sandbox.advance
     hook._log = logging.getLogger("textiopro.hook.platform")
     return hook
 
