@@ -375,3 +375,21 @@ def test_every_error_is_a_textiopro_error():
 
     assert issubclass(TextioProError, AirflowException)
     assert issubclass(TextioProSendUncertainError, TextioProServerError)
+
+
+@responses.activate
+def test_a_failed_delete_whose_read_back_fails_too_says_the_outcome_is_unknown(monkeypatch):
+    hook, _ = make_hook(monkeypatch, max_retries=0)
+    responses.add(
+        "DELETE", f"{V3}/contacts/6065ecdc9184a", json=error('Attempt to read property "id" on null')
+    )
+    responses.add("POST", f"{V3}/contacts/6065ecdc9184a/show", status=503, json=error("Service Unavailable"))
+
+    with pytest.raises(TextioProServerFaultError) as raised:
+        hook.delete_group("6065ecdc9184a")
+
+    message = str(raised.value)
+    assert 'Attempt to read property "id" on null' in message
+    assert "Reading group 6065ecdc9184a back failed too" in message
+    assert "whether it was deleted is unknown" in message
+    assert [call.request.method for call in responses.calls] == ["DELETE", "POST"]
