@@ -21,7 +21,7 @@ import requests
 from sandbox_fixtures import OTHER_TOKEN, SANDBOX_TOKEN
 
 from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox, views
-from airflow_provider_textiopro.sandbox.__main__ import main
+from airflow_provider_textiopro.sandbox.__main__ import build_parser, config_from_args, main
 
 pytestmark = pytest.mark.integration
 
@@ -947,6 +947,11 @@ def test_cli_refuses_bad_options(capsys: pytest.CaptureFixture[str], argv: list[
         main(argv)
     assert exited.value.code == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_cli_options_turn_on_the_platform_faults() -> None:
+    config = config_from_args(build_parser().parse_args(["--contacts-sql-error", "--delete-group-error"]))
+    assert (config.faults.contacts_sql_error, config.faults.delete_group_error) == (True, True)
 
 
 def test_importing_the_sandbox_does_not_import_airflow() -> None:
