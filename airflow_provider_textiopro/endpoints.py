@@ -30,7 +30,8 @@ class Endpoint:
     :param name: a short name, used in logs.
     :param path: the path below the API prefix, with ``{placeholders}``.
     :param bearer_verb: the HTTP verb under ``/api/v3`` (bearer).
-    :param api_token_verb: the HTTP verb under ``/api/http`` (api_token), as the reference says.
+    :param api_token_verb: the HTTP verb under ``/api/http`` (api_token): GET for every read, as
+        the platform serves them (``POST contacts`` there creates a group, whatever the reference says).
     :param kind: read, idempotent update or non-idempotent create.
     :param bearer_only: real servers do not serve it under ``/api/http``.
     """
@@ -54,19 +55,19 @@ class Endpoint:
 
 SEND_SMS = Endpoint("sms/send", "sms/send", "POST", "POST", Kind.CREATE)
 SEND_CAMPAIGN = Endpoint("sms/campaign", "sms/campaign", "POST", "POST", Kind.CREATE, bearer_only=True)
-VIEW_SMS = Endpoint("sms/{uid}", "sms/{uid}", "GET", "POST", Kind.READ)
-LIST_SMS = Endpoint("sms", "sms", "GET", "POST", Kind.READ)
+VIEW_SMS = Endpoint("sms/{uid}", "sms/{uid}", "GET", "GET", Kind.READ)
+LIST_SMS = Endpoint("sms", "sms", "GET", "GET", Kind.READ)
 VIEW_CAMPAIGN = Endpoint(
-    "campaign/{uid}/view", "campaign/{uid}/view", "GET", "POST", Kind.READ, bearer_only=True
+    "campaign/{uid}/view", "campaign/{uid}/view", "GET", "GET", Kind.READ, bearer_only=True
 )
 CREATE_GROUP = Endpoint("contacts (create)", "contacts", "POST", "POST", Kind.CREATE)
-LIST_GROUPS = Endpoint("contacts (list)", "contacts", "GET", "POST", Kind.READ)
-VIEW_GROUP = Endpoint("contacts/{group}/show", "contacts/{group}/show", "POST", "POST", Kind.READ)
+LIST_GROUPS = Endpoint("contacts (list)", "contacts", "GET", "GET", Kind.READ)
+VIEW_GROUP = Endpoint("contacts/{group}/show", "contacts/{group}/show", "POST", "GET", Kind.READ)
 UPDATE_GROUP = Endpoint("contacts/{group} (update)", "contacts/{group}", "PATCH", "PATCH", Kind.UPDATE)
 DELETE_GROUP = Endpoint("contacts/{group} (delete)", "contacts/{group}", "DELETE", "DELETE", Kind.UPDATE)
 CREATE_CONTACT = Endpoint("contacts/{group}/store", "contacts/{group}/store", "POST", "POST", Kind.CREATE)
 VIEW_CONTACT = Endpoint(
-    "contacts/{group}/search/{uid}", "contacts/{group}/search/{uid}", "POST", "POST", Kind.READ
+    "contacts/{group}/search/{uid}", "contacts/{group}/search/{uid}", "POST", "GET", Kind.READ
 )
 UPDATE_CONTACT = Endpoint(
     "contacts/{group}/update/{uid}", "contacts/{group}/update/{uid}", "PATCH", "PATCH", Kind.UPDATE
@@ -74,6 +75,6 @@ UPDATE_CONTACT = Endpoint(
 DELETE_CONTACT = Endpoint(
     "contacts/{group}/delete/{uid}", "contacts/{group}/delete/{uid}", "DELETE", "DELETE", Kind.UPDATE
 )
-LIST_CONTACTS = Endpoint("contacts/{group}/all", "contacts/{group}/all", "POST", "POST", Kind.READ)
-BALANCE = Endpoint("balance", "balance", "GET", "POST", Kind.READ)
-PROFILE = Endpoint("me", "me", "GET", "POST", Kind.READ)
+LIST_CONTACTS = Endpoint("contacts/{group}/all", "contacts/{group}/all", "POST", "GET", Kind.READ)
+BALANCE = Endpoint("balance", "balance", "GET", "GET", Kind.READ)
+PROFILE = Endpoint("me", "me", "GET", "GET", Kind.READ)

@@ -23,6 +23,7 @@ from airflow_provider_textiopro.errors import (
     TextioProRateLimitError,
     TextioProSendUncertainError,
     TextioProServerError,
+    TextioProServerFaultError,
 )
 from airflow_provider_textiopro.models import MessageStatus
 from airflow_provider_textiopro.redaction import scrub
@@ -38,23 +39,47 @@ _AUTH = (
     "invalid token",
 )
 _NOT_FOUND = ("no query results for model",)
-_ACCOUNT = (
-    "not enough balance",
-    "sending limit",
-    "is not authorized to send",
-    "originator",
-    "blacklist",
-    "spam",
-    "cannot send more than",
-)
 _SERVER = ("sqlstate", "server error", "call to ", "undefined ", "stack trace", "exception")
+_SERVER_FAULT = (
+    "sqlstate",
+    "attempt to read property",
+    "cannot assign null to property",
+    "must be of type",
+    "typeerror",
+    "call to undefined",
+    "call to a member function",
+    "undefined array key",
+    "undefined variable",
+    "undefined index",
+)
+# SQL errors that a repeat can heal: the database was unreachable, busy or deadlocked.
+_SQL_TRANSIENT = re.compile(
+    r"sqlstate\[(08|40001|hy000\]\s*\[(2002|2006))|deadlock|lock wait timeout|gone away", re.IGNORECASE
+)
 _ROUTE = re.compile(r"method is not supported for (this )?route|route .* could not be found", re.IGNORECASE)
 _METHOD = re.compile(r"method is not supported", re.IGNORECASE)
+_LOGIN_PAGE = re.compile(r"^(https?://[^/]+)?/login/?([?#].*)?$", re.IGNORECASE)
 
 ADVICE_INPUT = "Fix the request's parameters and run it again."
 ADVICE_ACCOUNT = (
     "Fix the input or the TextioPro account (balance, sending limit, authorised sender ids, "
     "blacklist, spam words) and run it again."
+)
+ADVICE_SENDER = (
+    "Use a sender id this TextioPro account may send from (the sender_id argument or the "
+    "connection's default_sender_id), or have it approved in the TextioPro dashboard."
+)
+ADVICE_TYPE = "Use a message type the server supports: plain, unicode, voice, mms, whatsapp, viber or otp."
+ADVICE_CHANNEL = "Give the channel's parameters: language and gender for voice, media_url for mms."
+ADVICE_BALANCE = "Top up the TextioPro account's balance, then run it again."
+ADVICE_BLACKLIST = "Leave the blacklisted number out, or take it off the account's blacklist."
+ADVICE_SPAM = "Reword the message: the account's spam filter refused some of its words."
+ADVICE_LIMIT = (
+    "Send fewer messages: at most 100 recipients per request and within the account's sending "
+    "limit (raise it in the TextioPro dashboard)."
+)
+ADVICE_NUMBER = (
+    "Give the number with its country code (e.g. 31612345678), or set the connection's default_region."
 )
 ADVICE_AUTH = (
     "Check the API token (password) and auth_style of the Airflow connection: a bearer token "
@@ -62,10 +87,29 @@ ADVICE_AUTH = (
 )
 ADVICE_NOT_FOUND = "Check the uid: it must exist on this TextioPro account."
 ADVICE_SERVER = "TextioPro failed: retry later, and report it to TextioPro if it persists."
+ADVICE_SERVER_FAULT = (
+    "The TextioPro server failed with an error a repeat cannot heal, so it was not retried: "
+    "report it to TextioPro, quoting this message."
+)
 ADVICE_UNCERTAIN = (
     "It may have taken effect although no answer confirmed it: check the TextioPro dashboard "
     "before running it again, so nothing is sent or created twice."
 )
+
+# The server's own words say what is wrong whatever the HTTP status: the first rule that matches wins.
+_TEXT_RULES: tuple[tuple[tuple[str, ...], type[TextioProError], str], ...] = (
+    (_AUTH, TextioProAuthError, ADVICE_AUTH),
+    (_NOT_FOUND, TextioProNotFoundError, ADVICE_NOT_FOUND),
+    (("is not authorized to send", "originator", "sender id"), TextioProInputError, ADVICE_SENDER),
+    (("valid sms type",), TextioProInputError, ADVICE_TYPE),
+    (("language and gender", "media_url", "media url"), TextioProInputError, ADVICE_CHANNEL),
+    (("not enough balance",), TextioProInputError, ADVICE_BALANCE),
+    (("blacklist",), TextioProInputError, ADVICE_BLACKLIST),
+    (("spam",), TextioProInputError, ADVICE_SPAM),
+    (("sending limit", "cannot send more than"), TextioProInputError, ADVICE_LIMIT),
+    (("invalid phone number",), TextioProInputError, ADVICE_NUMBER),
+)
+_KNOWN = _RATE_LIMIT + _SERVER + _SERVER_FAULT + tuple(n for needles, _, _ in _TEXT_RULES for n in needles)
 
 
 @dataclass(frozen=True)
@@ -117,7 +161,20 @@ def _contains(text: str, needles: tuple[str, ...]) -> bool:
 
 def is_known_error_text(text: str) -> bool:
     """True when ``text`` is one of the server's recognised error texts (not a gateway status)."""
-    return bool(_ROUTE.search(text)) or _contains(text, _RATE_LIMIT + _AUTH + _NOT_FOUND + _ACCOUNT + _SERVER)
+    return bool(_ROUTE.search(text)) or _contains(text, _KNOWN)
+
+
+def is_server_fault(text: str) -> bool:
+    """True when ``text`` is a server-side failure a repeat cannot heal (an SQL or PHP error)."""
+    return _contains(text, _SERVER_FAULT) and not _SQL_TRANSIENT.search(text)
+
+
+def _by_text(text: str) -> tuple[type[TextioProError], str] | None:
+    """Return the error class and advice the server's text calls for, or None when it says nothing known."""
+    for needles, cls, advice in _TEXT_RULES:
+        if _contains(text, needles):
+            return cls, advice
+    return None
 
 
 def is_gateway_refusal(error: TextioProError) -> bool:
@@ -155,6 +212,12 @@ def error_for(
     kwargs: dict[str, Any] = {"status_code": status, "api_message": api_message, "operation": operation}
     if 300 <= status < 400:
         location = scrub(response.headers.get("Location") or "another address", token)
+        if _LOGIN_PAGE.match(location):
+            return TextioProAuthError(
+                f"TextioPro {operation} failed: the server sent the request to its login page ({location}, "
+                f"HTTP {status}), so it refused the token; nothing was done. {ADVICE_AUTH}",
+                **kwargs,
+            )
         return TextioProInputError(
             f"TextioPro {operation} failed: the server redirected the request to {location} (HTTP {status}). "
             "Set the connection's host to the base URL the server redirects to.",
@@ -175,21 +238,29 @@ def error_for(
             retry_after=retry_after,
             **kwargs,
         )
-    cls: type[TextioProError]
-    if status == 401 or _contains(text, _AUTH) or (status == 403 and not api_message):
-        cls, advice = TextioProAuthError, ADVICE_AUTH
-    elif status == 404 or _contains(text, _NOT_FOUND):
-        cls, advice = TextioProNotFoundError, ADVICE_NOT_FOUND
-    elif status >= 500 or not readable or (status < 400 and _contains(text, _SERVER)):
-        if creates:
-            cls, advice = TextioProSendUncertainError, ADVICE_UNCERTAIN
-        else:
-            cls, advice = TextioProServerError, ADVICE_SERVER
-    elif status == 403 or _contains(text, _ACCOUNT):
-        cls, advice = TextioProInputError, ADVICE_ACCOUNT
-    else:
-        cls, advice = TextioProInputError, ADVICE_INPUT
+    if readable and is_server_fault(text):
+        cls: type[TextioProError] = TextioProSendUncertainError if creates else TextioProServerFaultError
+        advice = ADVICE_UNCERTAIN if creates else ADVICE_SERVER_FAULT
+        return cls(f"TextioPro {operation} failed on the server: {what} (HTTP {status}). {advice}", **kwargs)
+    cls, advice = _by_text(text) or _by_status(status, readable=readable, api_message=api_message, text=text)
+    if cls is TextioProServerError and creates:
+        cls, advice = TextioProSendUncertainError, ADVICE_UNCERTAIN
     return cls(f"TextioPro {operation} failed: {what} (HTTP {status}). {advice}", **kwargs)
+
+
+def _by_status(
+    status: int, *, readable: bool, api_message: str | None, text: str
+) -> tuple[type[TextioProError], str]:
+    """Return the error class and advice of an answer whose text says nothing known."""
+    if status == 401 or (status == 403 and not api_message):
+        return TextioProAuthError, ADVICE_AUTH
+    if status == 404:
+        return TextioProNotFoundError, ADVICE_NOT_FOUND
+    if status >= 500 or not readable or (status < 400 and _contains(text, _SERVER)):
+        return TextioProServerError, ADVICE_SERVER
+    if status == 403:
+        return TextioProInputError, ADVICE_ACCOUNT
+    return TextioProInputError, ADVICE_INPUT
 
 
 def read_answer(

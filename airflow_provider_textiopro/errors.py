@@ -9,6 +9,7 @@ them, or a subclass for one kind of remedy:
 * :class:`TextioProRateLimitError` - wait and try again later.
 * :class:`TextioProNotFoundError` - the uid does not exist on this account.
 * :class:`TextioProServerError` - TextioPro failed; retry later or report it.
+* :class:`TextioProServerFaultError` - TextioPro failed in a way a repeat cannot heal; report it.
 * :class:`TextioProSendUncertainError` - a send may or may not have happened.
 * :class:`TextioProWaitTimeoutError` - a blocking wait ended before the work was final.
 * :class:`TextioProDeliveryError` - messages or a campaign ended in failure.
@@ -69,6 +70,10 @@ class TextioProError(AirflowException):
         self.partial_result = result
         self.unsent_recipients = list(unsent)
         self.uncertain_recipients = list(uncertain)
+        self.append(note)
+
+    def append(self, note: str) -> None:
+        """Append ``note`` (a sentence saying what else is known) to the message."""
         self.args = (f"{self.args[0]} {note}", *self.args[1:])
 
 
@@ -101,6 +106,13 @@ class TextioProNotFoundError(TextioProError):
 
 class TextioProServerError(TextioProError):
     """TextioPro answered with a server failure or an unreadable body: retry later or report it."""
+
+
+class TextioProServerFaultError(TextioProServerError):
+    """TextioPro failed with an error a repeat cannot heal (an SQL or PHP error): report it.
+
+    It is never retried: the same request fails the same way until TextioPro fixes its server.
+    """
 
 
 class TextioProSendUncertainError(TextioProServerError):

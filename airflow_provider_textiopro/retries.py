@@ -1,13 +1,15 @@
 """When to repeat a TextioPro request, and how long to wait first (a tenacity policy).
 
 Reads and idempotent updates are repeated after connection errors, timeouts, server
-errors and rate limits. Requests that create something (a send, a campaign, a group,
-a contact) are repeated only when they provably had no effect: the connection was
-refused before the request went out, or the server rate-limited it.
+errors and rate limits, but not after a server fault a repeat cannot heal (an SQL or PHP
+error). Requests that create something (a send, a campaign, a group, a contact) are
+repeated only when they provably had no effect: the connection was refused before the
+request went out, or the server rate-limited it.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +18,11 @@ import requests
 import tenacity
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from airflow_provider_textiopro.errors import TextioProRateLimitError, TextioProServerError
+from airflow_provider_textiopro.errors import (
+    TextioProRateLimitError,
+    TextioProServerError,
+    TextioProServerFaultError,
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,8 @@ class RetryPolicy:
             initial, longest = self.rate_limit_wait, self.retry_after_cap
         else:
             initial, longest = self.wait_min, self.wait_max
-        backoff = tenacity.wait_exponential_jitter(initial=initial, max=longest, jitter=max(initial, 0.1))
-        return backoff(retry_state)
+        backoff = initial * 2 ** (retry_state.attempt_number - 1) + random.uniform(0, max(initial, 0.1))
+        return min(backoff, longest)
 
 
 def was_not_sent(error: BaseException) -> bool:
@@ -74,6 +80,8 @@ def should_retry(error: BaseException, *, idempotent: bool) -> bool:
     if isinstance(error, TextioProRateLimitError) or was_not_sent(error):
         return True
     if not idempotent or isinstance(error, requests.exceptions.SSLError):
+        return False
+    if isinstance(error, TextioProServerFaultError):
         return False
     return isinstance(error, (requests.ConnectionError, requests.Timeout, TextioProServerError))
 

@@ -144,6 +144,25 @@ def validate_sender_id(sender_id: Any, *, type: str | None = None) -> str | None
     )
 
 
+def require_sender_id(sender_id: Any, default_sender_id: Any, *, type: str, conn_id: str) -> str:
+    """Return the sender of a send: ``sender_id``, else the connection's default (both checked).
+
+    :param sender_id: the sender given to the send, if any.
+    :param default_sender_id: the connection's ``default_sender_id``, if any.
+    :param type: the message type.
+    :param conn_id: the Airflow connection id, for the message.
+    :raises TextioProInputError: neither is set (TextioPro requires a sender), or one is unusable.
+    """
+    sender = validate_sender_id(sender_id, type=type) or validate_sender_id(default_sender_id, type=type)
+    if sender is None:
+        raise TextioProInputError(
+            "No sender id: TextioPro requires one for every send. Give sender_id (e.g. "
+            "sender_id='MyShop') or set default_sender_id in the extra of the Airflow connection "
+            f"{conn_id!r}. Nothing was sent."
+        )
+    return sender
+
+
 def format_schedule_time(
     value: Any,
     *,

@@ -30,6 +30,7 @@ from airflow_provider_textiopro.phone import normalize_recipients
 
 CONN_ID = "textiopro_benchmark"
 MESSAGE = "Your parcel arrives today between 10:00 and 12:00."
+SENDER_ID = "Parcels"
 
 
 def numbers(count: int) -> list[str]:
@@ -39,7 +40,7 @@ def numbers(count: int) -> list[str]:
 
 def send_with_hook(recipients: list[str], server: Any) -> int:
     """Send with the provider's hook; return how many recipients got a message."""
-    return len(TextioProHook(CONN_ID).send_message(recipients, MESSAGE).accepted)
+    return len(TextioProHook(CONN_ID).send_message(recipients, MESSAGE, sender_id=SENDER_ID).accepted)
 
 
 def per_recipient(post: Callable[..., requests.Response], recipients: list[str], server: Any) -> int:
@@ -49,7 +50,12 @@ def per_recipient(post: Callable[..., requests.Response], recipients: list[str],
     for number in recipients:
         response = post(
             f"{server.url}/api/v3/sms/send",
-            json={"recipient": number.lstrip("+"), "type": "plain", "message": MESSAGE},
+            json={
+                "recipient": number.lstrip("+"),
+                "sender_id": SENDER_ID,
+                "type": "plain",
+                "message": MESSAGE,
+            },
             headers=headers,
             timeout=30,
         )

@@ -5,7 +5,8 @@
   delivery and campaign steps. Use ``.url``, ``.token``, ``.reset()``, ``.set_faults(...)``,
   ``.advance(seconds)``, ``.requests``.
 * ``textiopro_conn`` (function): resets the sandbox, points ``AIRFLOW_CONN_TEXTIOPRO_DEFAULT``
-  at it in bearer style and returns ``"textiopro_default"``.
+  at it in bearer style, with :data:`SENDER_ID` as ``default_sender_id``, and returns
+  ``"textiopro_default"``.
 * ``textiopro_conn_api_token`` (function): the same in ``api_token`` style.
 
 And helpers for the tests that use them: :func:`set_conn_extra`, :func:`post_statuses`.
@@ -25,6 +26,7 @@ from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
 SANDBOX_TOKEN = "1|sandbox-test-token"
 OTHER_TOKEN = "2|sandbox-other-token"
 CONN_ID = "textiopro_default"
+SENDER_ID = "Sandbox"
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +49,13 @@ def _use_sandbox(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch, auth_s
         "conn_type": "textiopro",
         "host": sandbox.url,
         "password": sandbox.token,
-        "extra": {"auth_style": auth_style, "timeout": 10, "retry_wait_min": 0.01, "retry_wait_max": 0.1},
+        "extra": {
+            "auth_style": auth_style,
+            "default_sender_id": SENDER_ID,
+            "timeout": 10,
+            "retry_wait_min": 0.01,
+            "retry_wait_max": 0.1,
+        },
     }
     monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps(connection))
     return CONN_ID

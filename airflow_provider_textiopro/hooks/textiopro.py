@@ -36,6 +36,7 @@ from airflow_provider_textiopro.errors import (
     TextioProNotFoundError,
     TextioProSendUncertainError,
     TextioProServerError,
+    TextioProServerFaultError,
     TextioProWaitTimeoutError,
 )
 from airflow_provider_textiopro.models import (
@@ -51,9 +52,9 @@ from airflow_provider_textiopro.models import (
 )
 from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, reasons_by_number, refused
 from airflow_provider_textiopro.phone import normalize_phone, normalize_recipients
-from airflow_provider_textiopro.redaction import scrub, token_forms
+from airflow_provider_textiopro.redaction import scrub, scrub_logger, token_forms
 from airflow_provider_textiopro.retries import RetryPolicy, build_retrying, was_not_sent
-from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
+from airflow_provider_textiopro.validation import format_schedule_time, require_sender_id, validate_channel
 
 T = TypeVar("T")
 
@@ -201,6 +202,7 @@ class TextioProHook(BaseHook):
     def get_conn(self) -> requests.Session:
         """Return the hook's HTTP session (one per hook, kept alive between calls)."""
         if self._session is None:
+            scrub_logger("urllib3.connectionpool")  # its DEBUG lines quote URLs, api_token included
             session = requests.Session()
             session.headers.update(
                 {"User-Agent": USER_AGENT, "Accept": "application/json", "Content-Type": "application/json"}
@@ -365,8 +367,16 @@ class TextioProHook(BaseHook):
         return Group.from_api(_one(answer, "update_group"))
 
     def delete_group(self, uid: str) -> None:
-        """Delete a contact group."""
-        self._call(ep.DELETE_GROUP, "delete_group", path={"group": _uid(uid)})
+        """Delete a contact group.
+
+        When the server answers a failure, the group is read back: gone means deleted (some
+        servers delete it and then fail), so only a warning is logged.
+        """
+        uid = _uid(uid)
+        try:
+            self._call(ep.DELETE_GROUP, "delete_group", path={"group": uid})
+        except TextioProServerError as error:
+            self._confirm_deleted(uid, error)
 
     def list_groups(self) -> Iterator[Group]:
         """Iterate over every contact group, page after page (lazily)."""
@@ -397,11 +407,16 @@ class TextioProHook(BaseHook):
         return Contact.from_api(_one(answer, "get_contact"))
 
     def update_contact(self, group_uid: str, uid: str, phone: str | int, **fields: Any) -> Contact:
-        """Update a contact's number and tags (see :meth:`create_contact`)."""
+        """Update a contact's number and tags (see :meth:`create_contact`).
+
+        The number goes out as ``PHONE`` and as ``phone``: the ``/api/http`` update of the
+        platform reads the lower-case key, and both styles accept both.
+        """
+        body = self._contact_body(phone, fields)
         answer = self._call(
             ep.UPDATE_CONTACT,
             "update_contact",
-            body=self._contact_body(phone, fields),
+            body={**body, "phone": body["PHONE"]},
             path=self._contact_path(group_uid, uid),
         )
         return Contact.from_api(_one(answer, "update_contact"))
@@ -413,7 +428,21 @@ class TextioProHook(BaseHook):
     def list_contacts(self, group_uid: str) -> Iterator[Contact]:
         """Iterate over every contact of a group, page after page (lazily)."""
         path = {"group": _uid(group_uid, "group_uid")}
-        return self._pages(ep.LIST_CONTACTS, "list_contacts", Contact.from_api, path)
+        return self._contacts(path)
+
+    def _contacts(self, path: Mapping[str, str]) -> Iterator[Contact]:
+        """Yield a group's contacts; a server fault says how many were read and that nothing changed."""
+        read = 0
+        try:
+            for contact in self._pages(ep.LIST_CONTACTS, "list_contacts", Contact.from_api, path):
+                read += 1
+                yield contact
+        except TextioProServerFaultError as error:
+            error.append(
+                f"The server could not list the contacts of group {path['group']}: {read} contacts "
+                "were read before it failed, and nothing was changed."
+            )
+            raise
 
     # Account
 
@@ -504,6 +533,27 @@ class TextioProHook(BaseHook):
         settings = self.__dict__.get("settings")
         return scrub(text, settings.token if settings else None)
 
+    def _confirm_deleted(self, uid: str, error: TextioProServerError) -> None:
+        """Read a group back after a failed delete: return when it is gone, else raise ``error``."""
+        try:
+            self.get_group(uid)
+        except TextioProNotFoundError:
+            self.log.warning(
+                "TextioPro delete_group: the server answered a failure (%s) but group %s is gone: "
+                "it was deleted. Report the server's error to TextioPro.",
+                error.api_message or error,
+                uid,
+            )
+            return
+        except TextioProError as check:
+            error.append(
+                f"Reading group {uid} back failed too ({check.api_message or type(check).__name__}), so "
+                "whether it was deleted is unknown: check the TextioPro dashboard."
+            )
+            raise error from None
+        error.append(f"Group {uid} still exists: it was not deleted.")
+        raise error
+
     @staticmethod
     def _name(name: Any) -> str:
         """Return a group name stripped, or raise TextioProInputError when it is blank."""
@@ -534,11 +584,10 @@ class TextioProHook(BaseHook):
     ) -> dict[str, Any]:
         """Validate a message's parameters and return the common body of a send or campaign."""
         extra = validate_channel(type, message, dict(channel_params))
-        sender = validate_sender_id(sender_id, type=type) or validate_sender_id(
-            self.default_sender_id, type=type
+        sender = require_sender_id(
+            sender_id, self.default_sender_id, type=type, conn_id=self.textiopro_conn_id
         )
-        body: dict[str, Any] = {"sender_id": sender} if sender else {}
-        body.update(type=type, message=message)
+        body: dict[str, Any] = {"sender_id": sender, "type": type, "message": message}
         when = format_schedule_time(schedule_time, timezone=self.timezone)
         if when:
             body["schedule_time"] = when

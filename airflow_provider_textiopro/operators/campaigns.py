@@ -22,7 +22,7 @@ from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCam
 from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
 from airflow_provider_textiopro.send_progress import SentRequest, took_no_effect
-from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
+from airflow_provider_textiopro.validation import format_schedule_time, require_sender_id, validate_channel
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
@@ -167,12 +167,9 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         """Return the send_campaign arguments, checked before any request."""
         group_uids = parse_group_uids(self.contact_list_ids)
         validate_channel(self.type, self.message, {})
-        sender_id = validate_sender_id(self.sender_id or self.hook.default_sender_id, type=self.type)
-        if sender_id is None:
-            raise TextioProInputError(
-                "A campaign needs a sender id: give sender_id, or set default_sender_id in the "
-                f"extra of connection {self.textiopro_conn_id!r}."
-            )
+        sender_id = require_sender_id(
+            self.sender_id, self.hook.default_sender_id, type=self.type, conn_id=self.textiopro_conn_id
+        )
         return {
             "contact_list_ids": group_uids,
             "message": self.message,

@@ -18,8 +18,8 @@ from airflow_provider_textiopro.segments import SegmentEstimate, check_max_segme
 from airflow_provider_textiopro.send_progress import SendProgress
 from airflow_provider_textiopro.validation import (
     format_schedule_time,
+    require_sender_id,
     validate_channel,
-    validate_sender_id,
     validate_type,
 )
 
@@ -152,7 +152,9 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             self.message,
             {"language": self.language, "gender": self.gender, "media_url": self.media_url},
         )
-        sender_id = validate_sender_id(self.sender_id, type=self.type)
+        sender_id = require_sender_id(
+            self.sender_id, self.hook.default_sender_id, type=self.type, conn_id=self.textiopro_conn_id
+        )
         schedule_time = format_schedule_time(self.schedule_time, timezone=self.hook.timezone)
         recipients = normalize_recipients(
             self.recipients, default_region=self.hook.default_region, on_invalid=self.on_invalid
@@ -181,7 +183,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             self.log.info(
                 "Sending a %s message from %s to %d recipient(s)%s.",
                 self.type,
-                sender_id or f"the connection's default sender ({self.hook.default_sender_id or 'none set'})",
+                sender_id,
                 len(numbers),
                 f", scheduled for {schedule_time} ({self.hook.timezone})" if schedule_time else "",
             )

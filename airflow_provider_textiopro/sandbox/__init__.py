@@ -26,21 +26,26 @@ Where the reference is ambiguous, the sandbox chooses:
   api/http/sms/campaign. Supported methods: GET, HEAD.`` and ``/api/http/campaign/{uid}/view``
   HTTP 404 ``The route ... could not be found.``, as the reference server: campaigns need
   the bearer API.
-* ``/api/http`` reads accept GET (the reference server) and POST (the vendor's documents):
-  ``sms``, ``sms/{uid}``, ``balance``, ``me``; ``sms/send`` accepts GET with the query string too.
-  ``/api/v3`` accepts only the documented verbs (``GET /api/v3/sms/send`` reads a message
-  with uid ``send``, as Laravel would).
-* ``POST /api/http/contacts`` creates a group when the body has ``name`` and lists the groups
-  when it has none (the vendor documents both); ``GET /api/http/contacts`` lists.
+* ``/api/http`` reads accept GET (the platform) and POST (the vendor's documents):
+  ``sms``, ``sms/{uid}``, ``balance``, ``me``; group and contact reads (``contacts/{gid}/show``,
+  ``.../search/{uid}``, ``.../all``) accept GET there too; ``sms/send`` accepts GET with the
+  query string. ``/api/v3`` accepts only the documented verbs (``GET /api/v3/sms/send`` reads
+  a message with uid ``send``, as Laravel would).
+* ``POST /api/http/contacts`` creates a group, as the platform routes it: without ``name`` it
+  answers HTTP 200 ``The name field is required.``; ``GET /api/http/contacts`` lists.
   ``PUT`` works like ``PATCH`` for ``contacts/{gid}`` (Laravel resource route).
+* ``contacts/{gid}/update/{uid}`` under ``/api/http`` needs the number as ``phone`` as well as
+  ``PHONE``: without it the answer is HTTP 200 ``Cannot assign null to property
+  App\\Rules\\Phone::$value`` (platform 3.8).
 * Unknown message or campaign uid: HTTP 200 ``No query results for model [App\\Models\\Reports]
   <uid>`` (``Campaigns``); unknown group or contact: HTTP 404 with ``ContactGroups`` /
-  ``Contacts``. Without ``Accept: application/json`` framework errors (bad bearer token,
-  unknown uid or route, 405, rate limit, 5xx) come as HTML pages with 401/404/405/429/5xx.
-* Bad bearer token: HTTP 200 ``Unauthenticated.``; bad ``api_token``: HTTP 200 ``These
-  credentials do not match our records.``. Send and campaign validation errors are HTTP
-  200; the 100-recipient limit, the balance, invalid or refused numbers and unknown
-  campaign groups 403; group and contact validation (required, taken) 422.
+  ``Contacts``. Without ``Accept: application/json`` framework errors (unknown uid
+  or route, 405, rate limit, 5xx) come as HTML pages with 404/405/429/5xx.
+* Bad bearer token: HTTP 200 ``Unauthenticated.``, or without ``Accept: application/json`` a
+  302 redirect to ``/login`` (as the platform); bad ``api_token``: HTTP 200 ``These
+  credentials do not match our records.``. Send, campaign and group validation errors are
+  HTTP 200; the 100-recipient limit, the balance, invalid or refused numbers and unknown
+  campaign groups 403; contact validation (required, taken) 422.
 * Recipients: ``+ ( ) -`` and spaces stripped, duplicates dropped, 8-15 digits with an
   assigned country code. More than 100 entries (counted before dropping duplicates) is
   refused. ``schedule_time`` is ``Y-m-d H:i`` in UTC (the accounts' timezone); scheduled
@@ -78,8 +83,11 @@ GET      ``/_sandbox/accounts``    balance and counts per account (no tokens)
 Fault names: ``rate_limit`` (requests per minute and token), ``rate_limit_style`` (``"200"``,
 ``"429"``, ``"mixed"``), ``fail_next_5xx``, ``fail_status``, ``fail_mode`` (``"before"``: no
 effect, ``"after"``: the request takes effect, then fails), ``slow`` (seconds),
-``html_errors``. The request log (stderr unless quiet, and :attr:`SandboxServer.requests`)
-redacts ``api_token`` and never shows headers or bodies.
+``html_errors``, and two server errors of the platform: ``contacts_sql_error`` (listing a
+non-empty group's contacts fails with an SQL error) and ``delete_group_error`` (``DELETE`` of
+a group under ``/api/http`` deletes it, then answers an error). The request log (stderr
+unless quiet, and :attr:`SandboxServer.requests`) redacts ``api_token`` and never shows
+headers or bodies.
 """
 
 from __future__ import annotations

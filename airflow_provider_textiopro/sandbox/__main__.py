@@ -98,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument(
         "--html-errors", action="store_true", help="framework errors as HTML pages even to JSON clients"
     )
+    faults.add_argument(
+        "--contacts-sql-error",
+        action="store_true",
+        help="listing a non-empty group's contacts answers the platform's SQL error (Unknown column)",
+    )
+    faults.add_argument(
+        "--delete-group-error",
+        action="store_true",
+        help="DELETE of a group under /api/http deletes it, then answers the platform's PHP error",
+    )
     parser.add_argument("--quiet", action="store_true", help="no request log on stderr")
     return parser
 

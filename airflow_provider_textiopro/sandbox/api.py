@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_textiopro.sandbox import validation, views
 from airflow_provider_textiopro.sandbox.errors import ApiError, method_not_allowed, route_not_found
+from airflow_provider_textiopro.sandbox.faults import Faults
 from airflow_provider_textiopro.sandbox.phones import (
     clean_number,
     invalid_number_message,
@@ -25,6 +26,10 @@ from airflow_provider_textiopro.sandbox.state import Account, GroupRecord, Sandb
 _TAG = re.compile(r"[A-Z][A-Z0-9_]*")
 _RESERVED_TAGS = frozenset({"PHONE", "STATUS"})
 _CONTACT_STATUSES = ("subscribe", "unsubscribe")
+CONTACTS_SQL_ERROR = (
+    "SQLSTATE[42S22]: Column not found: 1054 Unknown column 'first_name' in 'field list' "
+    "(SQL: select `uid`, `phone`, `first_name`, `last_name` from `contacts` where `group_id` = 1)"
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class Call:
     """One authenticated API request.
 
     :param path_url: absolute URL of the request path, without query (paginator links).
+    :param style: ``"v3"`` (bearer) or ``"http"`` (``api_token``).
+    :param faults: the faults in force (some reproduce the platform's own server errors).
     """
 
     state: SandboxState
@@ -39,6 +46,8 @@ class Call:
     params: Mapping[str, Any]
     args: tuple[str, ...]
     path_url: str
+    style: str = "v3"
+    faults: Faults = field(default_factory=Faults)
 
     @property
     def legacy(self) -> bool:
@@ -149,7 +158,7 @@ def view_campaign(call: Call) -> dict[str, Any]:
 def _group_name(call: Call) -> str:
     name = call.params.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ApiError("The name field is required.", 422)
+        raise ApiError("The name field is required.")
     return name.strip()
 
 
@@ -165,11 +174,6 @@ def create_group(call: Call) -> dict[str, Any]:
     return success(views.group(group), "Contact group was successfully created")
 
 
-def create_or_list_groups(call: Call) -> dict[str, Any]:
-    """``POST /api/http/contacts``: creates with ``name``, lists without (as the vendor documents)."""
-    return create_group(call) if "name" in call.params else list_groups(call)
-
-
 def show_group(call: Call) -> dict[str, Any]:
     """``contacts/{gid}/show``."""
     return success(views.group(call.state.group(call.account, call.args[0])))
@@ -182,8 +186,14 @@ def update_group(call: Call) -> dict[str, Any]:
 
 
 def delete_group(call: Call) -> dict[str, Any]:
-    """``DELETE contacts/{gid}``: ``data`` is null."""
+    """``DELETE contacts/{gid}``: ``data`` is null.
+
+    With the ``delete_group_error`` fault, ``/api/http`` deletes the group and then answers the
+    platform's error, as version 3.8 does.
+    """
     call.state.delete_group(call.account, call.args[0])
+    if call.style == "http" and call.faults.delete_group_error:
+        raise ApiError('Attempt to read property "id" on null')
     return success(None, "Contact group was successfully deleted")
 
 
@@ -237,9 +247,15 @@ def search_contact(call: Call) -> dict[str, Any]:
 
 
 def update_contact(call: Call) -> dict[str, Any]:
-    """``contacts/{gid}/update/{uid}``: PHONE required, other tags merged."""
+    """``contacts/{gid}/update/{uid}``: PHONE required, other tags merged.
+
+    ``/api/http`` also needs the number as lower-case ``phone``: without it the platform fails
+    in its phone rule.
+    """
     group = _group(call)
     given = _contact_input(call.params)
+    if call.style == "http" and call.params.get("phone") in (None, ""):
+        raise ApiError("Cannot assign null to property App\\Rules\\Phone::$value")
     contact = call.state.update_contact(group, call.args[1], given.phone, given.status, given.fields)
     return success(views.contact(contact, legacy=call.legacy), "Contact was successfully updated")
 
@@ -251,8 +267,14 @@ def delete_contact(call: Call) -> dict[str, Any]:
 
 
 def list_contacts(call: Call) -> dict[str, Any]:
-    """``contacts/{gid}/all``: contacts in creation order, 25 a page."""
+    """``contacts/{gid}/all``: contacts in creation order, 25 a page.
+
+    With the ``contacts_sql_error`` fault, a non-empty group answers the SQL error of installs
+    whose contacts table moved the names to custom fields.
+    """
     contacts = list(_group(call).contacts.values())
+    if contacts and call.faults.contacts_sql_error:
+        raise ApiError(CONTACTS_SQL_ERROR)
     return success(
         views.paginate(contacts, call.page, call.path_url, lambda c: views.contact(c, legacy=call.legacy))
     )
@@ -318,7 +340,10 @@ ROUTES: dict[str, list[Route]] = {
         _route("GET", "sms/{uid}", view_message),
         _route("POST", "sms/(?!campaign$){uid}", view_message),
         _route("GET", "contacts", list_groups),
-        _route("POST", "contacts", create_or_list_groups),
+        _route("POST", "contacts", create_group),
+        _route("GET", "contacts/{uid}/show", show_group),
+        _route("GET", "contacts/{uid}/search/{uid}", search_contact),
+        _route("GET", "contacts/{uid}/all", list_contacts),
         *_GROUPS_AND_CONTACTS,
         _route("GET POST", "balance", balance),
         _route("GET POST", "me", me),

@@ -13,6 +13,8 @@ class ApiError(Exception):
     :param page_status: set for framework errors: the HTTP code of the HTML page sent
         instead of JSON when the client does not ask for JSON (or HTML errors are forced).
     :param headers: extra response headers.
+    :param login_redirect: a client that does not ask for JSON is redirected to ``/login``
+        (HTTP 302) instead, as Laravel does for an unauthenticated browser.
     """
 
     def __init__(
@@ -22,17 +24,19 @@ class ApiError(Exception):
         *,
         page_status: int | None = None,
         headers: Mapping[str, str] | None = None,
+        login_redirect: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.page_status = page_status
         self.headers = dict(headers or {})
+        self.login_redirect = login_redirect
 
 
 def unauthenticated() -> ApiError:
-    """Bad or missing bearer token."""
-    return ApiError("Unauthenticated.", page_status=401)
+    """Bad or missing bearer token: JSON clients get the error, others a redirect to ``/login``."""
+    return ApiError("Unauthenticated.", page_status=401, login_redirect=True)
 
 
 def bad_api_token() -> ApiError:

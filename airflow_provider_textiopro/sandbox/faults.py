@@ -30,6 +30,11 @@ class Faults:
     :param slow: seconds to wait before handling every API request.
     :param html_errors: framework errors (401, 404, 405, 429, 5xx) come as HTML pages
         even when the client asks for JSON.
+    :param contacts_sql_error: listing the contacts of a non-empty group answers HTTP 200 with
+        the SQL error ``Unknown column 'first_name'`` (installs whose contacts table moved the
+        names to custom fields).
+    :param delete_group_error: ``DELETE`` of a group under ``/api/http`` deletes it, then answers
+        HTTP 200 ``Attempt to read property "id" on null`` (platform 3.8).
     """
 
     rate_limit: int | None = None
@@ -39,6 +44,8 @@ class Faults:
     fail_mode: str = "before"
     slow: float = 0.0
     html_errors: bool = False
+    contacts_sql_error: bool = False
+    delete_group_error: bool = False
 
     def __post_init__(self) -> None:
         if self.rate_limit is not None and (not _is_int(self.rate_limit) or self.rate_limit < 1):
@@ -53,8 +60,9 @@ class Faults:
             raise ValueError(f"fail_mode must be one of {', '.join(FAIL_MODES)}.")
         if isinstance(self.slow, bool) or not isinstance(self.slow, (int, float)) or self.slow < 0:
             raise ValueError("slow must be a number of seconds >= 0.")
-        if not isinstance(self.html_errors, bool):
-            raise ValueError("html_errors must be true or false.")
+        for name in ("html_errors", "contacts_sql_error", "delete_group_error"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false.")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as a JSON-able dict."""

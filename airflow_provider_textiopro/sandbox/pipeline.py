@@ -28,7 +28,13 @@ from airflow_provider_textiopro.sandbox.errors import (
     unauthenticated,
 )
 from airflow_provider_textiopro.sandbox.faults import FaultInjector, Faults
-from airflow_provider_textiopro.sandbox.responses import Response, error_response, html_page, json_response
+from airflow_provider_textiopro.sandbox.responses import (
+    HTML_TYPE,
+    Response,
+    error_response,
+    html_page,
+    json_response,
+)
 from airflow_provider_textiopro.sandbox.state import Account, SandboxState
 
 STYLE_PREFIXES = (("v3", "/api/v3/"), ("http", "/api/http/"))
@@ -137,6 +143,7 @@ class SandboxApp:
 
     def _api(self, request: Request, path: str, query: str) -> Response:
         wants_json = "json" in request.headers.get("accept", "").lower()
+        base = f"http://{request.headers.get('host') or self.config.host}"
         try:
             style, relative = _style(path)
             slow = self.faults.faults.slow
@@ -147,17 +154,16 @@ class SandboxApp:
             params = _params(query, request)
             account = self._authenticate(style, request.headers, params)
             headers = self.faults.throttle(account.token)
-            base = f"http://{request.headers.get('host') or self.config.host}"
-            call = api.Call(self.state, account, params, args, base + path)
+            call = api.Call(self.state, account, params, args, base + path, style, self.faults.faults)
             with self.state.lock:
                 payload = route.handler(call)
             self.faults.take_5xx("after")
             return json_response(payload, headers=headers)
         except ApiError as error:
-            return self._error(error, wants_json)
+            return self._error(error, wants_json, base)
         except Exception:
             self.log(traceback.format_exc().rstrip(), even_if_quiet=True)
-            return self._error(server_error(), wants_json)
+            return self._error(server_error(), wants_json, base)
 
     def _authenticate(self, style: str, headers: Mapping[str, str], params: Mapping[str, Any]) -> Account:
         accounts = self.state.accounts
@@ -173,7 +179,9 @@ class SandboxApp:
             raise bad_api_token()
         return account
 
-    def _error(self, error: ApiError, wants_json: bool) -> Response:
+    def _error(self, error: ApiError, wants_json: bool, base: str) -> Response:
+        if error.login_redirect and not wants_json:
+            return Response(302, b"", HTML_TYPE, {**error.headers, "Location": f"{base}/login"})
         if error.page_status is not None and (not wants_json or self.faults.faults.html_errors):
             return html_page(error.page_status, error.headers)
         return error_response(error.message, error.status, error.headers)

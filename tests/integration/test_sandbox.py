@@ -21,7 +21,7 @@ import requests
 from sandbox_fixtures import OTHER_TOKEN, SANDBOX_TOKEN
 
 from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox, views
-from airflow_provider_textiopro.sandbox.__main__ import main
+from airflow_provider_textiopro.sandbox.__main__ import build_parser, config_from_args, main
 
 pytestmark = pytest.mark.integration
 
@@ -94,8 +94,8 @@ class Client:
         return answer.status_code, payload["message"]
 
     def read(self, path: str, **kwargs: Any) -> Any:
-        """A read with the reference's verb: GET on v3, POST (the vendor's documents) on http."""
-        return self.data("GET" if self.style == "bearer" else "POST", path, **kwargs)
+        """A read with GET, as the platform serves them in both styles."""
+        return self.data("GET", path, **kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -183,7 +183,7 @@ def test_groups_and_contacts(client: Client) -> None:
     updated = client.data(
         "PATCH",
         f"contacts/{gid}/update/{cid}",
-        {"PHONE": "31612345679", "LAST_NAME": "Lee", "STATUS": "unsubscribe"},
+        {"PHONE": "31612345679", "phone": "31612345679", "LAST_NAME": "Lee", "STATUS": "unsubscribe"},
     )
     assert updated["phone"] == 31612345679
     assert updated["status"] == "unsubscribe"
@@ -247,14 +247,31 @@ def test_http_send_with_the_query_string(sandbox: SandboxServer) -> None:
     assert answer.json()["data"]["to"] == PHONE
 
 
-def test_http_groups_list_by_get_or_post_without_name(http: Client) -> None:
+def test_http_groups_are_listed_by_get_and_post_creates(http: Client) -> None:
     gid = add_group(http, "One")
-    assert (
-        http.data("GET", "contacts")["data"]
-        == http.data("POST", "contacts")["data"]
-        == [{"uid": gid, "name": "One"}]
+    assert http.data("GET", "contacts")["data"] == [{"uid": gid, "name": "One"}]
+    assert http.error("POST", "contacts") == (200, "The name field is required.")
+    assert http.error("POST", "contacts", {"name": " "}) == (200, "The name field is required.")
+
+
+def test_http_group_and_contact_reads_answer_get(http: Client) -> None:
+    gid = add_group(http, "One")
+    cid = http.data("POST", f"contacts/{gid}/store", {"PHONE": PHONE})["uid"]
+    assert http.data("GET", f"contacts/{gid}/show") == {"uid": gid, "name": "One"}
+    assert http.data("GET", f"contacts/{gid}/search/{cid}")["uid"] == cid
+    assert [c["uid"] for c in http.data("GET", f"contacts/{gid}/all")["data"]] == [cid]
+
+
+def test_http_contact_update_needs_the_lower_case_phone(http: Client, bearer: Client) -> None:
+    gid = add_group(http, "One")
+    cid = http.data("POST", f"contacts/{gid}/store", {"PHONE": PHONE})["uid"]
+    path = f"contacts/{gid}/update/{cid}"
+    assert http.error("PATCH", path, {"PHONE": PHONE}) == (
+        200,
+        "Cannot assign null to property App\\Rules\\Phone::$value",
     )
-    assert http.error("POST", "contacts", {"name": " "}) == (422, "The name field is required.")
+    assert http.data("PATCH", path, {"PHONE": PHONE, "phone": PHONE, "FIRST_NAME": "Jo"})["uid"] == cid
+    assert bearer.data("PATCH", path, {"PHONE": PHONE, "FIRST_NAME": "Al"})["uid"] == cid
 
 
 def test_campaigns_need_the_bearer_api(http: Client) -> None:
@@ -291,11 +308,15 @@ def test_bad_bearer_token_is_http_200_unauthenticated(sandbox: SandboxServer) ->
         )
 
 
-def test_bad_bearer_token_without_accept_json_is_an_html_page(sandbox: SandboxServer) -> None:
-    answer = requests.get(f"{sandbox.url}/api/v3/me", headers={"Authorization": "Bearer wrong"}, timeout=10)
-    assert answer.status_code == 401
-    assert answer.headers["Content-Type"].startswith("text/html")
-    assert "Unauthorized" in answer.text
+def test_bad_bearer_token_without_accept_json_is_redirected_to_login(sandbox: SandboxServer) -> None:
+    answer = requests.get(
+        f"{sandbox.url}/api/v3/me",
+        headers={"Authorization": "Bearer wrong"},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == f"{sandbox.url}/login"
 
 
 def test_bad_api_token(sandbox: SandboxServer) -> None:
@@ -728,7 +749,30 @@ def test_html_errors_even_to_json_clients(sandbox: SandboxServer, bearer: Client
     answer = bearer.call("GET", "me")
     assert (answer.status_code, answer.headers["Content-Type"].split(";")[0]) == (500, "text/html")
     assert "Internal Server Error" in answer.text
-    assert bearer.error("POST", "contacts", {"name": ""}) == (422, "The name field is required.")
+    assert bearer.error("POST", "contacts", {"name": ""}) == (200, "The name field is required.")
+
+
+def test_contacts_sql_error_fault_fails_listing_a_non_empty_group(
+    sandbox: SandboxServer, bearer: Client
+) -> None:
+    sandbox.set_faults(contacts_sql_error=True)
+    gid = add_group(bearer, "One")
+    assert bearer.data("POST", f"contacts/{gid}/all")["data"] == []
+    bearer.data("POST", f"contacts/{gid}/store", {"PHONE": PHONE})
+    status, message = bearer.error("POST", f"contacts/{gid}/all")
+    assert status == 200
+    assert message.startswith("SQLSTATE[42S22]: Column not found: 1054 Unknown column 'first_name'")
+
+
+def test_delete_group_error_fault_deletes_then_fails_under_api_http(
+    sandbox: SandboxServer, http: Client, bearer: Client
+) -> None:
+    sandbox.set_faults(delete_group_error=True)
+    gid = add_group(http, "One")
+    assert http.error("DELETE", f"contacts/{gid}") == (200, 'Attempt to read property "id" on null')
+    assert http.data("GET", "contacts")["data"] == []
+    other = add_group(bearer, "Two")
+    assert bearer.data("DELETE", f"contacts/{other}") is None
 
 
 def test_slow_answers_time_out_the_client(sandbox: SandboxServer, bearer: Client) -> None:
@@ -903,6 +947,11 @@ def test_cli_refuses_bad_options(capsys: pytest.CaptureFixture[str], argv: list[
         main(argv)
     assert exited.value.code == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_cli_options_turn_on_the_platform_faults() -> None:
+    config = config_from_args(build_parser().parse_args(["--contacts-sql-error", "--delete-group-error"]))
+    assert (config.faults.contacts_sql_error, config.faults.delete_group_error) == (True, True)
 
 
 def test_importing_the_sandbox_does_not_import_airflow() -> None:

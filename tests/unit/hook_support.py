@@ -41,9 +41,13 @@ def make_hook(
 ) -> tuple[TextioProHook, list[float]]:
     """Return a hook on a fresh connection and the list its waits go to (no sleeping).
 
+    The connection's ``default_sender_id`` is ``Alerts`` unless given (None leaves it unset).
     The hook logs to a standard logger, so ``caplog`` sees every line, DEBUG included.
     """
     extra.setdefault("retry_wait_min", 1)
+    extra.setdefault("default_sender_id", "Alerts")
+    if extra["default_sender_id"] is None:
+        del extra["default_sender_id"]
     hook = TextioProHook(set_connection(monkeypatch, auth_style=style, **extra))
     sleeps: list[float] = []
     hook._sleep = sleeps.append

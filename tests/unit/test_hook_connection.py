@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from unittest import mock
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -38,13 +38,13 @@ def test_uri_with_local_host_and_port_reaches_plain_http(monkeypatch):
         "textiopro://:1383%7Ctok@127.0.0.1:8085?auth_style=api_token&timeout=5",
     )
     hook = TextioProHook("textiopro_local")
-    responses.add("POST", "http://127.0.0.1:8085/api/http/balance", json=ok({"remaining_unit": "10"}))
+    responses.add("GET", "http://127.0.0.1:8085/api/http/balance", json=ok({"remaining_unit": "10"}))
 
     assert hook.get_balance().remaining == "10"
     assert hook.base_url == "http://127.0.0.1:8085"
     assert hook.auth_style == "api_token"
     assert hook.settings.timeout == 5.0
-    assert json.loads(responses.calls[0].request.body)["api_token"] == "1383|tok"
+    assert parse_qs(urlsplit(responses.calls[0].request.url).query)["api_token"] == ["1383|tok"]
 
 
 def test_uri_with_public_host_defaults_to_https(monkeypatch):

@@ -16,6 +16,7 @@ from airflow_provider_textiopro.errors import (
     TextioProRateLimitError,
     TextioProSendUncertainError,
     TextioProServerError,
+    TextioProServerFaultError,
 )
 
 HTML_500 = (
@@ -71,7 +72,7 @@ HTML_500 = (
             200,
             error("Originator X is not authorized to send this message"),
             TextioProInputError,
-            ["Originator", "sender ids"],
+            ["Originator", "sender id"],
         ),
         (200, error("Number contains in the blacklist"), TextioProInputError, ["blacklist", "account"]),
         (200, error("Your message contains spam words."), TextioProInputError, ["spam"]),
@@ -81,7 +82,7 @@ HTML_500 = (
         (502, HTML_500, TextioProServerError, ["500 | Server Error", "HTTP 502"]),
         (200, "this is not json", TextioProServerError, ["unreadable answer: this is not json"]),
         (200, "", TextioProServerError, ["empty answer"]),
-        (200, error("SQLSTATE[HY000]: General error"), TextioProServerError, ["SQLSTATE"]),
+        (200, error("SQLSTATE[HY000]: General error"), TextioProServerFaultError, ["SQLSTATE"]),
         (200, ["a", "list"], TextioProServerError, ["unreadable"]),
     ],
 )
@@ -102,6 +103,62 @@ def test_error_mapping(monkeypatch, status, body, expected, fragments):
     assert text.startswith("TextioPro get_balance")
     for fragment in fragments:
         assert fragment.lower() in text.lower()
+
+
+# The platform's own statuses (FIELD-NOTES, "Observed on a running reference platform"): the text decides.
+@pytest.mark.parametrize(
+    ("status", "text", "advice"),
+    [
+        (404, "Originator TXTPRO is not authorized to send this message", "sender id this TextioPro account"),
+        (404, "Please insert valid sms type. Supported types are plain, unicode ...", "message type"),
+        (200, "Language and gender parameters are required", "language and gender for voice"),
+        (404, "media_url parameter is required", "media_url for mms"),
+        (403, "There is not enough balance available to send this message.", "Top up"),
+        (403, "Number contains in the blacklist", "blacklist"),
+        (404, "Your message contains spam words.", "Reword the message"),
+        (403, "You have exceeded your sending limit.", "sending limit"),
+        (403, "You cannot send more than 100 SMS in a single request.", "at most 100 recipients"),
+        (403, "31600 is a invalid phone number", "country code"),
+    ],
+)
+@responses.activate
+def test_the_server_text_classifies_before_the_status(monkeypatch, status, text, advice):
+    hook, sleeps = make_hook(monkeypatch)
+    responses.add("POST", f"{V3}/contacts", status=status, json=error(text))
+
+    with pytest.raises(TextioProInputError) as raised:
+        hook.create_group("Customers")
+
+    message = str(raised.value)
+    assert type(raised.value) is TextioProInputError
+    assert text in message
+    assert advice in message
+    assert "uid" not in message
+    assert (len(responses.calls), sleeps) == (1, [])
+
+
+@pytest.mark.parametrize("status", [200, 404])
+@responses.activate
+def test_an_unknown_uid_is_still_not_found_whatever_the_status(monkeypatch, status):
+    hook, _ = make_hook(monkeypatch)
+    text = "No query results for model [App\\Models\\Reports] 6065ecdc9184a"
+    responses.add("GET", f"{V3}/sms/6065ecdc9184a", status=status, json=error(text))
+    with pytest.raises(TextioProNotFoundError, match="Check the uid"):
+        hook.get_message("6065ecdc9184a")
+
+
+@pytest.mark.parametrize("location", ["https://app.textiopro.com/login", "/login"])
+@responses.activate
+def test_a_redirect_to_the_login_page_is_an_auth_error(monkeypatch, location):
+    hook, sleeps = make_hook(monkeypatch)
+    responses.add("GET", f"{V3}/me", status=302, headers={"Location": location})
+
+    with pytest.raises(TextioProAuthError, match="login page") as raised:
+        hook.get_profile()
+
+    assert "refused the token" in str(raised.value)
+    assert "nothing was done" in str(raised.value)
+    assert (len(responses.calls), sleeps) == (1, [])
 
 
 @responses.activate
@@ -181,16 +238,27 @@ METHOD_NOT_SUPPORTED = (
 
 @pytest.mark.parametrize("status", [405, 200])
 @responses.activate
-def test_read_refused_for_post_is_tried_once_with_get_and_remembered(monkeypatch, status):
+def test_api_token_read_refused_for_get_is_tried_once_with_post_and_remembered(monkeypatch, status):
     hook, _ = make_hook(monkeypatch, "api_token")
-    text = METHOD_NOT_SUPPORTED.format(verb="POST", api="http", path="me", other="GET, HEAD")
-    responses.add("POST", f"{PREFIX['api_token']}/me", status=status, json=error(text))
-    responses.add("GET", f"{PREFIX['api_token']}/me", json=ok({"uid": "u1", "first_name": "Jo"}))
+    text = METHOD_NOT_SUPPORTED.format(verb="GET", api="http", path="me", other="POST")
+    responses.add("GET", f"{PREFIX['api_token']}/me", status=status, json=error(text))
+    responses.add("POST", f"{PREFIX['api_token']}/me", json=ok({"uid": "u1", "first_name": "Jo"}))
 
     assert hook.get_profile().first_name == "Jo"
     assert hook.get_profile().first_name == "Jo"
 
-    assert [call.request.method for call in responses.calls] == ["POST", "GET", "GET"]
+    assert [call.request.method for call in responses.calls] == ["GET", "POST", "POST"]
+
+
+@responses.activate
+def test_an_api_token_read_answered_with_another_error_is_not_resent_with_post(monkeypatch):
+    hook, _ = make_hook(monkeypatch, "api_token")
+    responses.add("GET", f"{PREFIX['api_token']}/contacts", json=error("The name field is required."))
+
+    with pytest.raises(TextioProInputError, match="name field"):
+        list(hook.list_groups())
+
+    assert [call.request.method for call in responses.calls] == ["GET"]
 
 
 @responses.activate
@@ -223,11 +291,11 @@ def test_campaign_view_under_api_token_says_use_bearer(monkeypatch, first_status
     hook, _ = make_hook(monkeypatch, "api_token")
     url = f"{PREFIX['api_token']}/campaign/6065ecdc9184a/view"
     if first_status == 405:
-        text = METHOD_NOT_SUPPORTED.format(verb="POST", api="http", path="x", other="GET, HEAD")
-        responses.add("POST", url, status=405, json=error(text))
+        text = METHOD_NOT_SUPPORTED.format(verb="GET", api="http", path="x", other="POST")
+        responses.add("GET", url, status=405, json=error(text))
     else:
-        responses.add("POST", url, status=404, json=error(f"The route {url} could not be found."))
-    responses.add("GET", url, status=404, json=error(f"The route {url} could not be found."))
+        responses.add("GET", url, status=404, json=error(f"The route {url} could not be found."))
+    responses.add("POST", url, status=404, json=error(f"The route {url} could not be found."))
 
     with pytest.raises(TextioProAuthStyleError, match=r"(?i)use auth_style='bearer'"):
         hook.get_campaign("6065ecdc9184a")
@@ -307,3 +375,21 @@ def test_every_error_is_a_textiopro_error():
 
     assert issubclass(TextioProError, AirflowException)
     assert issubclass(TextioProSendUncertainError, TextioProServerError)
+
+
+@responses.activate
+def test_a_failed_delete_whose_read_back_fails_too_says_the_outcome_is_unknown(monkeypatch):
+    hook, _ = make_hook(monkeypatch, max_retries=0)
+    responses.add(
+        "DELETE", f"{V3}/contacts/6065ecdc9184a", json=error('Attempt to read property "id" on null')
+    )
+    responses.add("POST", f"{V3}/contacts/6065ecdc9184a/show", status=503, json=error("Service Unavailable"))
+
+    with pytest.raises(TextioProServerFaultError) as raised:
+        hook.delete_group("6065ecdc9184a")
+
+    message = str(raised.value)
+    assert 'Attempt to read property "id" on null' in message
+    assert "Reading group 6065ecdc9184a back failed too" in message
+    assert "whether it was deleted is unknown" in message
+    assert [call.request.method for call in responses.calls] == ["DELETE", "POST"]

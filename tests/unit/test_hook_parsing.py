@@ -163,7 +163,7 @@ def test_contact_shapes(monkeypatch, data, phone, fields):
 def test_list_contacts_of_a_group(monkeypatch):
     hook, _ = make_hook(monkeypatch, "api_token")
     contacts = [{"uid": f"c{i}", "phone": 31612345670 + i} for i in range(3)]
-    responses.add("POST", f"{HTTP}/contacts/g1/all", json=ok(paginator(contacts)))
+    responses.add("GET", f"{HTTP}/contacts/g1/all", json=ok(paginator(contacts)))
     assert [c.phone for c in hook.list_contacts("g1")] == ["31612345670", "31612345671", "31612345672"]
 
 

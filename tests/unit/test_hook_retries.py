@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 import pytest
 import requests
 import responses
+import tenacity
 from hook_support import TOKEN, V3, error, make_hook, ok
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
@@ -15,8 +17,9 @@ from airflow_provider_textiopro.errors import (
     TextioProRateLimitError,
     TextioProSendUncertainError,
     TextioProServerError,
+    TextioProServerFaultError,
 )
-from airflow_provider_textiopro.retries import RetryPolicy, should_retry, was_not_sent
+from airflow_provider_textiopro.retries import RetryPolicy, build_retrying, should_retry, was_not_sent
 
 BALANCE = ok({"remaining_unit": "5"})
 SENT = ok({"uid": "6065ecdc9184a", "to": "31612345678", "status": "Delivered"})
@@ -273,3 +276,63 @@ def test_was_not_sent_only_for_refused_or_connect_timeouts():
 def test_policy_attempts():
     assert RetryPolicy().attempts == 6
     assert RetryPolicy(max_retries=0).attempts == 1
+
+
+SERVER_FAULTS = [
+    "SQLSTATE[42S22]: Column not found: 1054 Unknown column 'first_name' in 'field list'",
+    'Attempt to read property "id" on null',
+    "Cannot assign null to property App\\Rules\\Phone::$value",
+    "App\\Library\\Tool::phone(): Argument #1 ($value) must be of type string, null given",
+]
+
+
+@pytest.mark.parametrize("text", SERVER_FAULTS)
+@responses.activate
+def test_a_server_fault_is_not_retried_and_says_the_server_failed(monkeypatch, text):
+    hook, sleeps = make_hook(monkeypatch, max_retries=5)
+    responses.add("GET", f"{V3}/balance", json=error(text))
+
+    with pytest.raises(TextioProServerFaultError) as raised:
+        hook.get_balance()
+
+    assert (len(responses.calls), sleeps) == (1, [])
+    message = str(raised.value)
+    assert text in message
+    assert "failed on the server" in message
+    assert "report it to TextioPro" in message
+    assert "retry later" not in message.lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SQLSTATE[HY000] [2002] Connection refused",
+        "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock",
+    ],
+)
+@responses.activate
+def test_an_sql_error_a_repeat_can_heal_is_retried(monkeypatch, text):
+    hook, sleeps = make_hook(monkeypatch, max_retries=1)
+    responses.add("GET", f"{V3}/balance", json=error(text))
+    responses.add("GET", f"{V3}/balance", json=BALANCE)
+
+    assert hook.get_balance().remaining == "5"
+    assert len(sleeps) == 1
+
+
+def test_a_server_fault_is_never_retried():
+    fault = TextioProServerFaultError("SQLSTATE[42S22]")
+    assert not should_retry(fault, idempotent=True)
+    assert not should_retry(fault, idempotent=False)
+
+
+def test_the_backoff_raises_no_deprecation_warning():
+    policy = RetryPolicy(wait_min=2.0, rate_limit_wait=5.0)
+    retrying = build_retrying(policy, idempotent=True, sleep=lambda _: None, before_sleep=lambda _: None)
+    for error_ in (TextioProServerError("boom"), TextioProRateLimitError("slow down")):
+        state = tenacity.RetryCallState(retrying, fn=None, args=(), kwargs={})
+        state.set_exception((type(error_), error_, None))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            wait = policy.wait(state)
+        assert wait >= 2.0

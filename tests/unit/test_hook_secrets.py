@@ -8,7 +8,7 @@ import traceback
 import pytest
 import requests
 import responses
-from hook_support import PREFIX, QUOTED_TOKEN, STYLES, TOKEN, error, make_hook, ok
+from hook_support import BASE, PREFIX, QUOTED_TOKEN, STYLES, TOKEN, error, make_hook, ok
 
 from airflow_provider_textiopro.errors import TextioProError
 from airflow_provider_textiopro.redaction import scrub
@@ -25,16 +25,8 @@ def failures(style: str) -> list[tuple[str, str, dict]]:
     prefix = PREFIX[style]
     quoted_url = f"{prefix}/me?api_token={QUOTED_TOKEN}"
     return [
-        (
-            "POST" if style == "api_token" else "GET",
-            f"{prefix}/me",
-            {"body": requests.ConnectionError(quoted_url)},
-        ),
-        (
-            "POST" if style == "api_token" else "GET",
-            f"{prefix}/me",
-            {"status": 500, "body": f"<p>{TOKEN}</p>"},
-        ),
+        ("GET", f"{prefix}/me", {"body": requests.ConnectionError(quoted_url)}),
+        ("GET", f"{prefix}/me", {"status": 500, "body": f"<p>{TOKEN}</p>"}),
         ("POST", f"{prefix}/sms/send", {"body": requests.exceptions.ReadTimeout(f"{quoted_url} timed out")}),
         ("POST", f"{prefix}/sms/send", {"json": error(f"Bad api_token {TOKEN} given")}),
         ("POST", f"{prefix}/sms/send", {"status": 302, "headers": {"Location": f"/login?api_token={TOKEN}"}}),
@@ -57,7 +49,7 @@ def test_token_absent_from_logs_and_errors(monkeypatch, caplog, style):
         texts.append("".join(traceback.format_exception(raised.value)))
         texts.append(repr(raised.value.args))
     with responses.RequestsMock() as mocked:
-        mocked.add("POST" if style == "api_token" else "GET", f"{PREFIX[style]}/me", json=ok({"uid": "u"}))
+        mocked.add("GET", f"{PREFIX[style]}/me", json=ok({"uid": "u"}))
         hook.get_profile()
 
     assert any(record.levelname == "DEBUG" for record in caplog.records)
@@ -69,7 +61,6 @@ def test_token_absent_from_logs_and_errors(monkeypatch, caplog, style):
 def test_logged_get_url_redacts_the_query_token(monkeypatch, caplog):
     caplog.set_level(logging.DEBUG)
     hook, _ = make_hook(monkeypatch, "api_token")
-    hook._verbs["sms"] = "GET"
     with responses.RequestsMock() as mocked:
         mocked.add(
             "GET", f"{PREFIX['api_token']}/sms", json=ok({"data": [], "current_page": 1, "last_page": 1})
@@ -83,7 +74,7 @@ def test_the_error_chain_hides_the_request_exception(monkeypatch):
     hook, _ = make_hook(monkeypatch, "api_token", max_retries=0)
     with responses.RequestsMock() as mocked:
         mocked.add(
-            "POST", f"{PREFIX['api_token']}/me", body=requests.ConnectionError(f"url?api_token={TOKEN}")
+            "GET", f"{PREFIX['api_token']}/me", body=requests.ConnectionError(f"url?api_token={TOKEN}")
         )
         with pytest.raises(TextioProError) as raised:
             hook.get_profile()
@@ -119,3 +110,42 @@ def test_scrub(text, expected):
 
 def test_scrub_without_token_still_redacts_api_token_values():
     assert scrub("https://x/api/http/sms?api_token=abc|def") == "https://x/api/http/sms?api_token=***"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Group Hook bearer 123456 was created",
+        "bearer of good news",
+        "BEARER ok",
+        "Authorization header missing",
+    ],
+)
+def test_scrub_leaves_words_alone(text):
+    assert scrub(text, TOKEN) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Bearer 99|someoneElsesTokenValue1234", "Authorization: Bearer ***"),
+        ("{'Authorization': 'Bearer short'}", "{'Authorization': 'Bearer ***'}"),
+        ("sent with bearer 7|aB3dE5gH7jK9mN1pQ3sT", "sent with bearer ***"),
+        ("token 42|AbCdEfGhIjKlMnOpQrSt in a message", "token *** in a message"),
+        ("url-encoded 42%7CAbCdEfGhIjKlMnOpQrSt here", "url-encoded *** here"),
+    ],
+)
+def test_scrub_masks_token_shaped_values_without_knowing_the_token(text, expected):
+    assert scrub(text) == expected
+
+
+@responses.activate
+def test_urllib3_debug_lines_lose_the_query_token(monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG, logger="urllib3.connectionpool")
+    hook, _ = make_hook(monkeypatch, "api_token")
+    hook.get_conn()
+    logging.getLogger("urllib3.connectionpool").debug(
+        '%s "GET /api/http/me?api_token=%s HTTP/1.1" 200 10', BASE, QUOTED_TOKEN
+    )
+    assert "api_token=***" in caplog.text
+    assert_no_token(caplog.text)

@@ -254,12 +254,27 @@ def test_sender_falls_back_to_the_connection_default(monkeypatch):
     assert [json.loads(c.request.body)["sender_id"] for c in responses.calls] == ["Alerts", "Other"]
 
 
+@pytest.mark.parametrize("sender_id", [None, "", "   "])
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda hook, sender_id: hook.send_message("31612345678", "Hi", sender_id=sender_id),
+        lambda hook, sender_id: hook.send_campaign("6415907d0d37a", "Hi", sender_id=sender_id),
+    ],
+    ids=["send_message", "send_campaign"],
+)
 @responses.activate
-def test_no_sender_anywhere_leaves_the_field_out(monkeypatch):
-    hook, _ = make_hook(monkeypatch)
-    responses.add_callback("POST", SEND, callback=echo)
-    hook.send_message("31612345678", "Hi")
-    assert "sender_id" not in json.loads(responses.calls[0].request.body)
+def test_no_sender_anywhere_is_refused_before_any_request(monkeypatch, send, sender_id):
+    hook, _ = make_hook(monkeypatch, default_sender_id=None)
+
+    with pytest.raises(TextioProInputError) as raised:
+        send(hook, sender_id)
+
+    message = str(raised.value)
+    assert "sender_id" in message
+    assert "default_sender_id" in message
+    assert "Nothing was sent" in message
+    assert len(responses.calls) == 0
 
 
 @responses.activate

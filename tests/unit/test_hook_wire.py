@@ -11,6 +11,7 @@ import pytest
 import responses
 from hook_support import PREFIX, STYLES, TOKEN, make_hook, ok, paginator
 
+from airflow_provider_textiopro import endpoints as ep
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
 GROUP = "6065ecdc9184a"
@@ -40,7 +41,7 @@ CASES: list[tuple[str, Callable[[TextioProHook], Any], tuple[str, str], tuple[st
         "get_message",
         lambda hook: hook.get_message(UID),
         ("GET", f"sms/{UID}"),
-        ("POST", f"sms/{UID}"),
+        ("GET", f"sms/{UID}"),
         {},
         MESSAGE,
     ),
@@ -48,7 +49,7 @@ CASES: list[tuple[str, Callable[[TextioProHook], Any], tuple[str, str], tuple[st
         "list_messages",
         _list(TextioProHook.list_messages),
         ("GET", "sms"),
-        ("POST", "sms"),
+        ("GET", "sms"),
         {},
         paginator([MESSAGE]),
     ),
@@ -69,7 +70,7 @@ CASES: list[tuple[str, Callable[[TextioProHook], Any], tuple[str, str], tuple[st
         "get_campaign",
         lambda hook: hook.get_campaign(UID),
         ("GET", f"campaign/{UID}/view"),
-        ("POST", f"campaign/{UID}/view"),
+        ("GET", f"campaign/{UID}/view"),
         {},
         {"id": UID, "name": "api", "status": "done", "stats": {"delivered_count": 2}},
     ),
@@ -85,7 +86,7 @@ CASES: list[tuple[str, Callable[[TextioProHook], Any], tuple[str, str], tuple[st
         "get_group",
         lambda hook: hook.get_group(GROUP),
         ("POST", f"contacts/{GROUP}/show"),
-        ("POST", f"contacts/{GROUP}/show"),
+        ("GET", f"contacts/{GROUP}/show"),
         {},
         GROUP_DATA,
     ),
@@ -109,7 +110,7 @@ CASES: list[tuple[str, Callable[[TextioProHook], Any], tuple[str, str], tuple[st
         "list_groups",
         _list(TextioProHook.list_groups),
         ("GET", "contacts"),
-        ("POST", "contacts"),
+        ("GET", "contacts"),
         {},
         paginator([GROUP_DATA]),
     ),
@@ -125,7 +126,7 @@ CASES: list[tuple[str, Callable[[TextioProHook], Any], tuple[str, str], tuple[st
         "get_contact",
         lambda hook: hook.get_contact(GROUP, CONTACT),
         ("POST", f"contacts/{GROUP}/search/{CONTACT}"),
-        ("POST", f"contacts/{GROUP}/search/{CONTACT}"),
+        ("GET", f"contacts/{GROUP}/search/{CONTACT}"),
         {},
         CONTACT_DATA,
     ),
@@ -134,7 +135,7 @@ CASES: list[tuple[str, Callable[[TextioProHook], Any], tuple[str, str], tuple[st
         lambda hook: hook.update_contact(GROUP, CONTACT, "31612345679", FIRST_NAME="Johnathan"),
         ("PATCH", f"contacts/{GROUP}/update/{CONTACT}"),
         ("PATCH", f"contacts/{GROUP}/update/{CONTACT}"),
-        {"PHONE": "31612345679", "FIRST_NAME": "Johnathan"},
+        {"PHONE": "31612345679", "phone": "31612345679", "FIRST_NAME": "Johnathan"},
         CONTACT_DATA,
     ),
     (
@@ -149,7 +150,7 @@ CASES: list[tuple[str, Callable[[TextioProHook], Any], tuple[str, str], tuple[st
         "list_contacts",
         lambda hook: list(hook.list_contacts(GROUP)),
         ("POST", f"contacts/{GROUP}/all"),
-        ("POST", f"contacts/{GROUP}/all"),
+        ("GET", f"contacts/{GROUP}/all"),
         {},
         paginator([CONTACT_DATA]),
     ),
@@ -157,7 +158,7 @@ CASES: list[tuple[str, Callable[[TextioProHook], Any], tuple[str, str], tuple[st
         "get_balance",
         lambda hook: hook.get_balance(),
         ("GET", "balance"),
-        ("POST", "balance"),
+        ("GET", "balance"),
         {},
         {"remaining_balance": "₱427", "expired_on": "2030-01-01"},
     ),
@@ -165,7 +166,7 @@ CASES: list[tuple[str, Callable[[TextioProHook], Any], tuple[str, str], tuple[st
         "get_profile",
         lambda hook: hook.get_profile(),
         ("GET", "me"),
-        ("POST", "me"),
+        ("GET", "me"),
         {},
         {"uid": "u1", "first_name": "Jo", "api_token": TOKEN},
     ),
@@ -193,7 +194,7 @@ def test_wire_format(monkeypatch, style, name, call, bearer, api_token, body, da
     url = urlsplit(request.url)
     assert request.method == verb
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{PREFIX[style]}/{path}"
-    assert parse_qs(url.query) == {}
+    assert parse_qs(url.query) == ({"api_token": [TOKEN]} if style == "api_token" and verb == "GET" else {})
     assert request.headers["Accept"] == "application/json"
     assert request.headers["Content-Type"] == "application/json"
     assert request.headers["User-Agent"].startswith("airflow-provider-textiopro/")
@@ -202,7 +203,14 @@ def test_wire_format(monkeypatch, style, name, call, bearer, api_token, body, da
         assert _request_json(request) == (body or None)
     else:
         assert "Authorization" not in request.headers
-        assert _request_json(request) == {"api_token": TOKEN, **body}
+        assert _request_json(request) == (None if verb == "GET" else {"api_token": TOKEN, **body})
+
+
+def test_every_api_token_read_goes_out_as_get_first():
+    reads = [endpoint for endpoint in vars(ep).values() if isinstance(endpoint, ep.Endpoint)]
+    reads = [endpoint for endpoint in reads if endpoint.kind is ep.Kind.READ]
+    assert len(reads) == 9
+    assert {endpoint.verb(ep.API_TOKEN) for endpoint in reads} == {"GET"}
 
 
 @responses.activate
@@ -220,7 +228,6 @@ def test_campaign_body_names_groups_contact_list_id_never_recipient(monkeypatch)
 @responses.activate
 def test_get_in_api_token_style_puts_the_token_in_the_query_string(monkeypatch):
     hook, _ = make_hook(monkeypatch, "api_token")
-    hook._verbs["me"] = "GET"
     responses.add("GET", f"{PREFIX['api_token']}/me", json=ok({"uid": "u1"}))
 
     hook.get_profile()
@@ -234,7 +241,7 @@ def test_get_in_api_token_style_puts_the_token_in_the_query_string(monkeypatch):
 @responses.activate
 def test_later_pages_are_asked_with_the_page_query(monkeypatch, style):
     hook, _ = make_hook(monkeypatch, style)
-    verb = "GET" if style == "bearer" else "POST"
+    verb = "GET"
     url = f"{PREFIX[style]}/sms"
     responses.add(verb, url, json=ok(paginator([MESSAGE], 1, 2)))
     responses.add(verb, url, json=ok(paginator([{**MESSAGE, "uid": "b"}], 2, 2)))
@@ -242,7 +249,8 @@ def test_later_pages_are_asked_with_the_page_query(monkeypatch, style):
     assert [m.uid for m in hook.list_messages()] == [UID, "b"]
 
     queries = [parse_qs(urlsplit(call.request.url).query) for call in responses.calls]
-    assert queries == [{}, {"page": ["2"]}]
+    token = {"api_token": [TOKEN]} if style == "api_token" else {}
+    assert queries == [token, {**token, "page": ["2"]}]
 
 
 @responses.activate

@@ -91,7 +91,7 @@ def test_single_recipient(hook, context):
     hook.send_message.assert_called_once_with(
         ["+31612345678"],
         "Hello",
-        sender_id=None,
+        sender_id="Acme",
         type="plain",
         schedule_time=None,
         dlt_template_id=None,
