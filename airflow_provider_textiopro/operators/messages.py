@@ -19,6 +19,7 @@ from airflow_provider_textiopro.send_progress import SendProgress
 from airflow_provider_textiopro.validation import (
     format_schedule_time,
     validate_channel,
+    validate_extra_params,
     validate_sender_id,
     validate_type,
 )
@@ -77,6 +78,9 @@ class TextioProSendMessageOperator(TextioProSendOperator):
     :param media_url: the media's http(s) URL; required for ``mms``, optional for
         ``whatsapp`` and ``viber``. (templated)
     :param dlt_template_id: the registered DLT content template id (India). (templated)
+    :param extra_params: fields the provider does not know (a newer server's), sent as
+        given with each request and logged by name; they cannot set a field the provider
+        sends itself (``recipient``, ``api_token``, ``message`` ...). (templated)
     :param on_invalid: ``"fail"`` (default) fails before sending when any number is
         unusable; ``"skip"`` sends to the others and reports the unusable ones.
     :param max_segments: fail before sending when one message would take more SMS
@@ -97,8 +101,9 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         "gender",
         "media_url",
         "dlt_template_id",
+        "extra_params",
     )
-    template_fields_renderers = {"recipients": "json"}
+    template_fields_renderers = {"recipients": "json", "extra_params": "json"}
     ui_color = "#d6ecfa"
     operator_extra_links = (TextioProMessageLink(),)
     external_id_key = MESSAGE_SEND_KEY
@@ -115,6 +120,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         gender: str | None = None,
         media_url: str | None = None,
         dlt_template_id: str | None = None,
+        extra_params: dict[str, Any] | None = None,
         on_invalid: str = "fail",
         max_segments: int | None = None,
         check_balance: bool = False,
@@ -136,6 +142,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         self.gender = gender
         self.media_url = media_url
         self.dlt_template_id = dlt_template_id
+        self.extra_params = extra_params
         self.on_invalid = on_invalid
         self.max_segments = max_segments
         self.check_balance = check_balance
@@ -153,6 +160,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             {"language": self.language, "gender": self.gender, "media_url": self.media_url},
         )
         sender_id = validate_sender_id(self.sender_id, type=self.type)
+        extra_params = validate_extra_params(self.extra_params)
         schedule_time = format_schedule_time(self.schedule_time, timezone=self.hook.timezone)
         recipients = normalize_recipients(
             self.recipients, default_region=self.hook.default_region, on_invalid=self.on_invalid
@@ -194,6 +202,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
                 schedule_time=schedule_time,
                 dlt_template_id=self.dlt_template_id,
                 **channel_fields,
+                **({"extra_params": extra_params} if extra_params else {}),
             )
         return {
             "invalid": [{"recipient": raw, "reason": reason} for raw, reason in recipients.invalid],
