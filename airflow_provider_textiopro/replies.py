@@ -86,15 +86,23 @@ class ReplyMatcher:
         """Check the arguments and return the matcher; raise TextioProInputError naming what is wrong."""
         words = _words(keywords, "keywords")
         if pattern and words:
-            raise TextioProInputError("Give keywords or a pattern, not both (pass keywords=None with a pattern).")
+            raise TextioProInputError(
+                "Give keywords or a pattern, not both (pass keywords=None with a pattern)."
+            )
         if not pattern and not words:
-            raise TextioProInputError("Give the replies to wait for: keywords such as ['YES', 'NO'] or a pattern.")
-        matcher = cls(words, pattern or None, bool(case_sensitive), _words(opt_out_keywords, "opt_out_keywords"))
+            raise TextioProInputError(
+                "Give the replies to wait for: keywords such as ['YES', 'NO'] or a pattern."
+            )
+        matcher = cls(
+            words, pattern or None, bool(case_sensitive), _words(opt_out_keywords, "opt_out_keywords")
+        )
         if pattern:
             try:
                 re.compile(pattern, matcher._flags)
             except re.error as error:
-                raise TextioProInputError(f"pattern {pattern!r} is not a valid regular expression: {error}.") from None
+                raise TextioProInputError(
+                    f"pattern {pattern!r} is not a valid regular expression: {error}."
+                ) from None
         return matcher
 
     @property
@@ -141,7 +149,11 @@ def find_replies(
         matched = matcher.match(message.message or "")
         if matched is None:
             log.info(
-                "Reply %s from %s does not match %s: %r", message.uid, number, matcher.describe(), message.message
+                "Reply %s from %s does not match %s: %r",
+                message.uid,
+                number,
+                matcher.describe(),
+                message.message,
             )
             continue
         keyword, opted_out = matched
@@ -165,7 +177,9 @@ def check_replies(
     found = [replies[number] for number in numbers if number in replies]
     if wait_for == ANY and replies:
         first = next(iter(replies.values()))
-        return Completion(SUCCESS, f"{first.number} replied {first.text!r} ({first.keyword})."), [first.to_dict()]
+        return Completion(SUCCESS, f"{first.number} replied {first.text!r} ({first.keyword})."), [
+            first.to_dict()
+        ]
     if wait_for == EACH and len(found) == len(numbers):
         answers = ", ".join(f"{reply.number}: {reply.keyword}" for reply in found)
         return Completion(SUCCESS, f"Every number replied ({answers})."), [reply.to_dict() for reply in found]
@@ -201,5 +215,7 @@ def unsubscribe_opt_outs(hook: TextioProHook, group_uid: str, replies: Iterable[
         if not wanted:
             break
     for number in sorted(wanted):
-        log.warning("%s replied to stop but is not a contact of group %s: nothing to unsubscribe.", number, group_uid)
+        log.warning(
+            "%s replied to stop but is not a contact of group %s: nothing to unsubscribe.", number, group_uid
+        )
     return done

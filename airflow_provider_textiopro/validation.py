@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from datetime import timezone as dt_timezone
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 

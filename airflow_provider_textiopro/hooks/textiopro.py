@@ -304,7 +304,9 @@ class TextioProHook(BaseHook):
         """
         fields = validate_extra_params(extra_params)
         if fields:
-            self.log.info("TextioPro %s: passing extra fields through as given: %s", operation, ", ".join(fields))
+            self.log.info(
+                "TextioPro %s: passing extra fields through as given: %s", operation, ", ".join(fields)
+            )
         return fields
 
     def get_message(self, uid: str) -> Message:
@@ -346,7 +348,8 @@ class TextioProHook(BaseHook):
             newer.append(message)
         if stops:
             self.log.warning(
-                "TextioPro list_messages_since: the cursor %s is not listed any more; every message counts as new",
+                "TextioPro list_messages_since: the cursor %s is not listed any more; "
+                "every message counts as new",
                 ", ".join(sorted(stops)),
             )
         return newer

@@ -115,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _auto_reply(value: str) -> tuple[str, str]:
     ending, _, text = value.partition("=")
     if not ending.strip().isdigit() or not text:
-        raise argparse.ArgumentTypeError(f"expected ENDING=TEXT with a digit ending, e.g. 1=YES, got {value!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected ENDING=TEXT with a digit ending, e.g. 1=YES, got {value!r}"
+        )
     return ending.strip(), text
 
 

@@ -52,12 +52,17 @@ def _advance_clock(app: SandboxApp, body: dict[str, Any]) -> Any:
 
 
 def _inbound(app: SandboxApp, body: dict[str, Any]) -> Any:
-    """Store a reply as the platform's inbound webhook does; ``{"from", "message"}``, optional ``account``, ``delay``."""
+    """Store a reply as the platform's inbound webhook does.
+
+    Body: ``{"from", "message"}``, optional ``account`` (a uid) and ``delay`` (seconds).
+    """
     number = "".join(ch for ch in str(body.get("from") or "") if ch.isdigit())
     text = body.get("message")
     delay = body.get("delay", 0)
     if not number or not isinstance(text, str) or not text:
-        raise ValueError('Send {"from": "<number>", "message": "<text>"} (optional: "account": uid, "delay": s).')
+        raise ValueError(
+            'Send {"from": "<number>", "message": "<text>"} (optional: "account": uid, "delay": s).'
+        )
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
         raise ValueError('"delay" must be a number of seconds >= 0.')
     accounts = list(app.state.accounts.values())

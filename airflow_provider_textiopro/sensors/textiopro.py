@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from airflow_provider_textiopro.compat import AirflowSensorTimeout, BaseSensorOperator, PokeReturnValue, conf
 from airflow_provider_textiopro.completion import (
@@ -26,6 +26,12 @@ from airflow_provider_textiopro.completion import (
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import TextioProDeliveryError, TextioProError, TextioProInputError
 from airflow_provider_textiopro.hooks import textiopro_hook
+from airflow_provider_textiopro.links import (
+    CAMPAIGN_URL_XCOM_KEY,
+    MESSAGE_URL_XCOM_KEY,
+    TextioProCampaignLink,
+    TextioProMessageLink,
+)
 from airflow_provider_textiopro.phone import normalize_recipients
 from airflow_provider_textiopro.replies import (
     ANY,
@@ -37,17 +43,12 @@ from airflow_provider_textiopro.replies import (
     check_wait_for,
     unsubscribe_opt_outs,
 )
-from airflow_provider_textiopro.links import (
-    CAMPAIGN_URL_XCOM_KEY,
-    MESSAGE_URL_XCOM_KEY,
-    TextioProCampaignLink,
-    TextioProMessageLink,
-)
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
     from airflow_provider_textiopro.hooks.textiopro import TextioProHook
     from airflow_provider_textiopro.models import Message
+    from airflow_provider_textiopro.send_progress import TaskStateStore
     from airflow_provider_textiopro.triggers.textiopro import (
         TextioProCampaignTrigger,
         TextioProMessageTrigger,
@@ -402,11 +403,13 @@ class TextioProReplySensor(_TextioProWaitSensor):
         if self.after is not None:
             self._cursor = parse_message_uids(self.after)
             return
-        store = context.get("task_state_store")
+        store = cast("TaskStateStore | None", context.get("task_state_store"))
         saved = store.get(REPLY_CURSOR_KEY) if store is not None else None
         if saved is not None:
             self._cursor = list(saved)
-            self.log.info("Waiting for replies listed above %s (kept from the first run).", saved or "nothing")
+            self.log.info(
+                "Waiting for replies listed above %s (kept from the first run).", saved or "nothing"
+            )
             return
         if self.reschedule and not self.deferrable and store is None:
             raise TextioProInputError(

@@ -121,7 +121,9 @@ def test_no_answer_escalates(monkeypatch, approval_conn):
 
 def test_a_yes_sent_before_the_wait_is_ignored(monkeypatch, approval_conn, answering_sandbox):
     answer = requests.post(
-        f"{answering_sandbox.url}/_sandbox/inbound", json={"from": SILENT_APPROVER, "message": "YES"}, timeout=5
+        f"{answering_sandbox.url}/_sandbox/inbound",
+        json={"from": SILENT_APPROVER, "message": "YES"},
+        timeout=5,
     )
     answer.raise_for_status()
 

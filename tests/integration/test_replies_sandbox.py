@@ -51,7 +51,10 @@ def test_an_injected_reply_is_listed_like_the_platforms(conn, sandbox):
 
 @pytest.mark.parametrize(
     ("body", "error"),
-    [({"from": "", "message": "YES"}, "Send"), ({"from": "1", "message": "x", "account": "nope"}, "Unknown account")],
+    [
+        ({"from": "", "message": "YES"}, "Send"),
+        ({"from": "1", "message": "x", "account": "nope"}, "Unknown account"),
+    ],
 )
 def test_bad_inbound_requests_say_what_to_send(sandbox, body, error):
     answer = requests.post(f"{sandbox.url}/_sandbox/inbound", json=body, timeout=5)
@@ -60,7 +63,9 @@ def test_bad_inbound_requests_say_what_to_send(sandbox, body, error):
 
 
 def test_auto_replies_answer_sends_after_their_delay():
-    with run_sandbox(port=0, seed=5, auto_replies={"1": "YES", "71": "NO"}, auto_reply_delay=30, quiet=True) as box:
+    with run_sandbox(
+        port=0, seed=5, auto_replies={"1": "YES", "71": "NO"}, auto_reply_delay=30, quiet=True
+    ) as box:
         headers = {"Authorization": f"Bearer {box.token}", "Accept": "application/json"}
         body = {"recipient": "31612345671,31612345672,31612345681", "message": "Approve?", "sender_id": "Ops"}
         requests.post(f"{box.url}/api/v3/sms/send", json=body, headers=headers, timeout=5).raise_for_status()

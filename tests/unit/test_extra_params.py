@@ -28,7 +28,11 @@ def test_send_message_passes_extra_fields_through_and_logs_their_names(monkeypat
     hook.send_message("+31612345678", "hi", extra_params={"callback_url": "https://x.test/cb", "priority": 2})
 
     body = json.loads(responses.calls[0].request.body)
-    assert (body["callback_url"], body["priority"], body["recipient"]) == ("https://x.test/cb", 2, "31612345678")
+    assert (body["callback_url"], body["priority"], body["recipient"]) == (
+        "https://x.test/cb",
+        2,
+        "31612345678",
+    )
     assert "passing extra fields through as given: callback_url, priority" in caplog.text
     assert "https://x.test/cb" not in caplog.text
 

@@ -93,7 +93,7 @@ def test_bad_matcher_arguments_say_what_to_fix(kwargs, error):
 
 def test_wait_for_is_any_or_each():
     assert check_wait_for("each") == "each"
-    with pytest.raises(TextioProInputError, match="'any'.*'each'"):
+    with pytest.raises(TextioProInputError, match=r"'any'.*'each'"):
         check_wait_for("all")
 
 

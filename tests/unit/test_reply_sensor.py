@@ -205,12 +205,17 @@ async def events_of(trigger) -> list[dict]:
 
 @pytest.mark.asyncio
 async def test_trigger_polls_until_a_reply_and_only_reads(trigger_hook):
-    trigger_hook.list_messages_since.side_effect = [[inbound("r1", BOSS, "maybe")], [inbound("r2", BOSS, "No")]]
+    trigger_hook.list_messages_since.side_effect = [
+        [inbound("r1", BOSS, "maybe")],
+        [inbound("r2", BOSS, "No")],
+    ]
 
     (event,) = await events_of(reply_trigger())
 
     assert event["status"] == "success"
-    assert event["replies"] == [{"number": BOSS, "text": "No", "uid": "r2", "keyword": "NO", "opted_out": False}]
+    assert event["replies"] == [
+        {"number": BOSS, "text": "No", "uid": "r2", "keyword": "NO", "opted_out": False}
+    ]
     trigger_hook.list_messages_since.assert_called_with(["start"])
     called = {name for name, _, _ in trigger_hook.method_calls}
     assert called == {"list_messages_since"}
@@ -220,7 +225,9 @@ async def test_trigger_polls_until_a_reply_and_only_reads(trigger_hook):
 async def test_trigger_times_out_with_the_replies_found(trigger_hook):
     trigger_hook.list_messages_since.return_value = [inbound("r1", BOSS, "YES")]
 
-    (event,) = await events_of(reply_trigger(numbers=[BOSS, DEPUTY], wait_for="each", end_time=time.time() - 1))
+    (event,) = await events_of(
+        reply_trigger(numbers=[BOSS, DEPUTY], wait_for="each", end_time=time.time() - 1)
+    )
 
     assert event["status"] == "timeout"
     assert [reply["uid"] for reply in event["replies"]] == ["r1"]
