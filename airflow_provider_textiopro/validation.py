@@ -155,6 +155,12 @@ def validate_type(type: Any) -> str:
     return type
 
 
+def validate_type_unless_templated(type: Any) -> None:
+    """Check ``type`` now (when a DAG file is parsed), unless it is a Jinja template rendered later."""
+    if not (isinstance(type, str) and "{{" in type):
+        validate_type(type)
+
+
 def validate_sender_id(sender_id: Any, *, type: str | None = None) -> str | None:
     """Check a sender id and return it stripped (a phone number as digits without ``+``).
 

@@ -28,7 +28,7 @@ from airflow_provider_textiopro.compat import BaseNotifier, redact
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.hooks import textiopro_hook
 from airflow_provider_textiopro.segments import check_max_segments, estimate_segments
-from airflow_provider_textiopro.validation import validate_type
+from airflow_provider_textiopro.validation import validate_type_unless_templated
 
 if TYPE_CHECKING:
     import jinja2
@@ -165,8 +165,7 @@ class TextioProNotifier(BaseNotifier):
         self.recipients = recipients
         self.message = message
         self.sender_id = sender_id
-        if not (isinstance(type, str) and "{{" in type):
-            validate_type(type)
+        validate_type_unless_templated(type)
         self.type = type
         self.language = language
         self.gender = gender

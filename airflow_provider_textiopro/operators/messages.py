@@ -21,7 +21,7 @@ from airflow_provider_textiopro.validation import (
     validate_channel,
     validate_extra_params,
     validate_sender_id,
-    validate_type,
+    validate_type_unless_templated,
 )
 
 if TYPE_CHECKING:
@@ -129,8 +129,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
     ) -> None:
         super().__init__(textiopro_conn_id=textiopro_conn_id, **kwargs)
         check_on_invalid(on_invalid)
-        if not (isinstance(type, str) and "{{" in type):
-            validate_type(type)
+        validate_type_unless_templated(type)
         if max_segments is not None:
             check_max_segments(max_segments)
         self.recipients = recipients

@@ -70,28 +70,19 @@ def test_bad_extra_params(value, error):
 
 def test_notifier_sends_a_voice_call_with_every_option():
     hook = mock.MagicMock(name="TextioProHook()")
-    notifier = TextioProNotifier(
-        recipients="+31612345678",
-        message="Payout run failed",
-        type="voice",
-        language="en-gb",
-        gender="female",
-        dlt_template_id="1107",
-        extra_params={"repeat": 2},
-    )
+    options = {
+        "type": "voice",
+        "language": "en-gb",
+        "gender": "female",
+        "dlt_template_id": "1107",
+        "extra_params": {"repeat": 2},
+    }
+    notifier = TextioProNotifier(recipients="+31612345678", message="Payout run failed", **options)
     with mock.patch("airflow_provider_textiopro.notifications.textiopro.textiopro_hook", return_value=hook):
         notifier.notify({})
 
     hook.send_message.assert_called_once_with(
-        "+31612345678",
-        "Payout run failed",
-        sender_id=None,
-        on_invalid="skip",
-        type="voice",
-        language="en-gb",
-        gender="female",
-        dlt_template_id="1107",
-        extra_params={"repeat": 2},
+        "+31612345678", "Payout run failed", sender_id=None, on_invalid="skip", **options
     )
 
 

@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from airflow.exceptions import AirflowRescheduleException
 from airflow.providers.common.compat.sdk import AirflowSensorTimeout, TaskDeferred
+from task_state import FakeTaskStateStore, make_context
 
 from airflow_provider_textiopro.errors import TextioProInputError, TextioProServerError
 from airflow_provider_textiopro.models import Contact, Message
@@ -27,26 +28,18 @@ def inbound(uid: str, number: str, text: str) -> Message:
 
 @pytest.fixture
 def hook():
-    fake = mock.MagicMock(name="TextioProHook()")
-    fake.default_region = None
+    fake = mock.MagicMock(name="TextioProHook()", default_region=None)
     fake.latest_message_uid.return_value = "start"
     fake.list_messages_since.return_value = []
-    with mock.patch("airflow_provider_textiopro.hooks.textiopro.TextioProHook", return_value=fake):
+    with mock.patch.object(TextioProReplySensor, "hook", new=property(lambda self: fake)):
         yield fake
 
 
 @pytest.fixture
 def context():
-    ti = mock.MagicMock(name="ti", dag_id="d", task_id="t", run_id="r", map_index=-1, max_tries=0)
-    ti.get_first_reschedule_date.return_value = None
-    return {"ti": ti}
-
-
-class Store(dict):
-    """A task state store in memory."""
-
-    def set(self, key, value):
-        self[key] = value
+    context = make_context()
+    context["ti"].get_first_reschedule_date.return_value = None
+    return context
 
 
 def sensor(**kwargs) -> TextioProReplySensor:
@@ -110,11 +103,10 @@ def test_deferral_carries_the_cursor_in_the_trigger_kwargs(hook, context):
 
 
 def test_reschedule_keeps_the_cursor_in_the_task_state(hook, context):
-    store = Store()
-    context["task_state_store"] = store
+    store = context["task_state_store"] = FakeTaskStateStore()
     with pytest.raises(AirflowRescheduleException):
         sensor(mode="reschedule").execute(context)
-    assert store[REPLY_CURSOR_KEY] == ["start"]
+    assert store.values[REPLY_CURSOR_KEY] == ["start"]
 
     hook.latest_message_uid.return_value = "later"
     hook.list_messages_since.return_value = [inbound("r1", BOSS, "YES")]
