@@ -376,14 +376,9 @@ class TextioProReplySensor(_TextioProWaitSensor):
         self.after = after
         self.opt_out_group_uid = opt_out_group_uid
         self.opt_out_keywords = tuple(opt_out_keywords)
-        self._matcher_now()
+        if not any("{{" in str(value) for value in (keywords, pattern)):
+            self._matcher()  # bad keywords or pattern fail when the DAG file is parsed
         self._cursor: list[str] | None = None
-
-    def _matcher_now(self) -> ReplyMatcher | None:
-        """Return the matcher; raise for bad arguments (at parse time unless they are templates)."""
-        if any("{{" in str(value) for value in (self.keywords, self.pattern)):
-            return None
-        return self._matcher()
 
     def _matcher(self) -> ReplyMatcher:
         return ReplyMatcher.build(
