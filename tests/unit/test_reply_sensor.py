@@ -38,6 +38,8 @@ def hook():
 @pytest.fixture
 def context():
     context = make_context()
+    # Airflow 2.11 looks up the reschedules of the task instance by these
+    context["ti"].configure_mock(dag_id="d", task_id="t", run_id="r", map_index=-1, max_tries=0)
     context["ti"].get_first_reschedule_date.return_value = None
     return context
 

@@ -7,21 +7,19 @@ the two others are skipped.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from example_runs import EXAMPLE_DAGS, task_states
+from example_runs import APPROVAL, run, task_states
 from sandbox_fixtures import SANDBOX_TOKEN
 
 from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration]
 
-DAG_FILE = EXAMPLE_DAGS / "example_textiopro_approval.py"
 YES_APPROVER = "+44 7700 900107"
 NO_APPROVER = "+44 7700 900117"
 SILENT_APPROVER = "+44 7700 900100"
@@ -57,32 +55,14 @@ def approval_conn(request, answering_sandbox, monkeypatch) -> str:
     return "textiopro_default"
 
 
-def approval_dag(monkeypatch) -> tuple[Any, dict[str, Any]]:
-    """Parse the example file as the DAG processor does, with example_dags/ as the DAGS_FOLDER."""
-    import airflow.settings
-    from airflow.providers.common.compat.sdk import DAG
-
-    monkeypatch.setattr(airflow.settings, "DAGS_FOLDER", str(EXAMPLE_DAGS))
-    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(EXAMPLE_DAGS))
-    spec = importlib.util.spec_from_file_location("textiopro_example_approval", DAG_FILE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    dags = {value.dag_id: value for value in vars(module).values() if isinstance(value, DAG)}
-    return dags["example_textiopro_approval"], dags
-
-
-def run_approval(monkeypatch, approver: str, *, timeout: float | None = None) -> Any:
-    from dag_runner import run_dag
-
-    dag, dags = approval_dag(monkeypatch)
-    wait = dag.get_task("wait_for_answer")
+def run_approval(dag_bag: Any, monkeypatch, approver: str, *, timeout: float | None = None) -> Any:
+    """Run the example (parsed as the DAG processor does) for ``approver``; a short wait with ``timeout``."""
+    wait = dag_bag.get_dag(APPROVAL).get_task("wait_for_answer")
     assert wait.deferrable
     if timeout is not None:
-        wait.timeout = timeout
-        wait.poke_interval = 0.2
-    return run_dag(dag, dags, run_conf={"approver": approver})
+        monkeypatch.setattr(wait, "timeout", timeout)
+        monkeypatch.setattr(wait, "poke_interval", 0.2)
+    return run(dag_bag, APPROVAL, approver=approver)
 
 
 def taken(dag_run: Any) -> dict[str, str]:
@@ -97,29 +77,29 @@ def reply_of(dag_run: Any) -> Any:
     return dag_run.get_task_instance("route").xcom_pull(task_ids="wait_for_answer")
 
 
-def test_yes_releases_the_payouts(monkeypatch, approval_conn):
-    dag_run = run_approval(monkeypatch, YES_APPROVER)
+def test_yes_releases_the_payouts(dag_bag, monkeypatch, approval_conn):
+    dag_run = run_approval(dag_bag, monkeypatch, YES_APPROVER)
 
     assert taken(dag_run) == {"release_payouts": "success", "hold_payouts": "skipped", "escalate": "skipped"}
     reply = reply_of(dag_run)
     assert (reply["number"], reply["keyword"], reply["text"]) == ("447700900107", "YES", "Yes, go ahead")
 
 
-def test_no_holds_the_payouts(monkeypatch, approval_conn):
-    dag_run = run_approval(monkeypatch, NO_APPROVER)
+def test_no_holds_the_payouts(dag_bag, monkeypatch, approval_conn):
+    dag_run = run_approval(dag_bag, monkeypatch, NO_APPROVER)
 
     assert taken(dag_run) == {"release_payouts": "skipped", "hold_payouts": "success", "escalate": "skipped"}
     assert reply_of(dag_run)["keyword"] == "NO"
 
 
-def test_no_answer_escalates(monkeypatch, approval_conn):
-    dag_run = run_approval(monkeypatch, SILENT_APPROVER, timeout=1)
+def test_no_answer_escalates(dag_bag, monkeypatch, approval_conn):
+    dag_run = run_approval(dag_bag, monkeypatch, SILENT_APPROVER, timeout=1)
 
     assert task_states(dag_run)["wait_for_answer"] == "skipped"
     assert taken(dag_run) == {"release_payouts": "skipped", "hold_payouts": "skipped", "escalate": "success"}
 
 
-def test_a_yes_sent_before_the_wait_is_ignored(monkeypatch, approval_conn, answering_sandbox):
+def test_a_yes_sent_before_the_wait_is_ignored(dag_bag, monkeypatch, approval_conn, answering_sandbox):
     answer = requests.post(
         f"{answering_sandbox.url}/_sandbox/inbound",
         json={"from": SILENT_APPROVER, "message": "YES"},
@@ -127,7 +107,7 @@ def test_a_yes_sent_before_the_wait_is_ignored(monkeypatch, approval_conn, answe
     )
     answer.raise_for_status()
 
-    dag_run = run_approval(monkeypatch, SILENT_APPROVER, timeout=1)
+    dag_run = run_approval(dag_bag, monkeypatch, SILENT_APPROVER, timeout=1)
 
     assert taken(dag_run)["escalate"] == "success"
     assert reply_of(dag_run) is None
