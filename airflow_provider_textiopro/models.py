@@ -148,11 +148,45 @@ class Message:
             segments=_int(data.get("sms_count")),
         )
 
+    @property
+    def sender_number(self) -> str:
+        """The ``from`` as digits (a replier's number; a sender id's digits, if any)."""
+        return _phone(self.sender)
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict (the status as its text)."""
         result = asdict(self)
         result["status"] = self.status.value
         return result
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An inbound message that answered a wait: who sent it, its text and uid, the keyword it matched.
+
+    ``opted_out`` is True for a STOP-style reply that unsubscribed (or asked to unsubscribe) its sender.
+    """
+
+    number: str
+    text: str
+    uid: str
+    keyword: str
+    opted_out: bool = False
+
+    @classmethod
+    def from_message(cls, message: Message, keyword: str, *, opted_out: bool = False) -> Reply:
+        """Return the reply of an inbound ``message`` (its ``from`` as digits)."""
+        return cls(
+            number=message.sender_number,
+            text=message.message or "",
+            uid=message.uid,
+            keyword=keyword,
+            opted_out=opted_out,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict (for XCom and trigger events)."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

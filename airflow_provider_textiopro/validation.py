@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -105,6 +106,45 @@ def validate_channel(type: str, message: Any, channel_params: dict[str, Any]) ->
     return fields
 
 
+_PROVIDER_FIELDS = (
+    "api_token",
+    "recipient",
+    "contact_list_id",
+    "message",
+    "type",
+    "sender_id",
+    "schedule_time",
+    "dlt_template_id",
+    *_CHANNEL_PARAMS,
+)
+
+
+def validate_extra_params(extra_params: Any) -> dict[str, Any]:
+    """Check fields to pass through to TextioPro as given, and return them as a dict.
+
+    :param extra_params: a mapping of field names the provider does not know to JSON values,
+        or None.
+    :raises TextioProInputError: not a mapping, a blank name, or a field the provider sends
+        itself (``recipient``, ``api_token``, ``message`` ...): give those as arguments.
+    """
+    if extra_params is None:
+        return {}
+    if not isinstance(extra_params, Mapping):
+        raise TextioProInputError(
+            f"extra_params must be a dict of field names to values, not {_type_name(extra_params)}."
+        )
+    names = [name for name in extra_params if not isinstance(name, str) or not name.strip()]
+    if names:
+        raise TextioProInputError(f"extra_params has blank or non-text field names: {names!r}.")
+    known = sorted(set(extra_params) & set(_PROVIDER_FIELDS))
+    if known:
+        raise TextioProInputError(
+            f"extra_params cannot set {', '.join(known)}: the provider sends those itself; give them as "
+            "their own arguments. extra_params is for fields the provider does not know."
+        )
+    return dict(extra_params)
+
+
 def validate_type(type: Any) -> str:
     """Return ``type`` when it is one of :data:`MESSAGE_TYPES`.
 
@@ -113,6 +153,12 @@ def validate_type(type: Any) -> str:
     if type not in MESSAGE_TYPES:
         raise TextioProInputError(f"Unknown message type {type!r}: use one of {', '.join(MESSAGE_TYPES)}.")
     return type
+
+
+def validate_type_unless_templated(type: Any) -> None:
+    """Check ``type`` now (when a DAG file is parsed), unless it is a Jinja template rendered later."""
+    if not (isinstance(type, str) and "{{" in type):
+        validate_type(type)
 
 
 def validate_sender_id(sender_id: Any, *, type: str | None = None) -> str | None:

@@ -25,7 +25,9 @@ stop_sandbox() {
 # Start the sandbox on a free port, wait for its ready line, point textiopro_default at it.
 start_sandbox() {
     local token="demo-token" ready="" deadline=$((SECONDS + 15))
-    textiopro-sandbox --port 0 --token "$token" --seed 1 --quiet >"$SANDBOX_LOG" 2>&1 &
+    # The approval example's approver answers YES (example_dags/example_textiopro_approval.py).
+    textiopro-sandbox --port 0 --token "$token" --seed 1 --auto-reply 900107=YES --auto-reply 900117=NO \
+        --quiet >"$SANDBOX_LOG" 2>&1 &
     SANDBOX_PID=$!
     trap stop_sandbox EXIT
     until [[ -n $ready ]]; do

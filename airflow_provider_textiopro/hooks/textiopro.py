@@ -54,7 +54,12 @@ from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, r
 from airflow_provider_textiopro.phone import normalize_phone, normalize_recipients
 from airflow_provider_textiopro.redaction import scrub, scrub_logger, token_forms
 from airflow_provider_textiopro.retries import RetryPolicy, build_retrying, was_not_sent
-from airflow_provider_textiopro.validation import format_schedule_time, require_sender_id, validate_channel
+from airflow_provider_textiopro.validation import (
+    format_schedule_time,
+    require_sender_id,
+    validate_channel,
+    validate_extra_params,
+)
 
 T = TypeVar("T")
 
@@ -237,6 +242,7 @@ class TextioProHook(BaseHook):
         dlt_template_id: str | None = None,
         on_invalid: str = "fail",
         on_chunk_sent: Callable[[int, int], Any] | None = None,
+        extra_params: Mapping[str, Any] | None = None,
         **channel_params: Any,
     ) -> SendResult:
         """Send a message to recipients, in requests of at most 100 numbers.
@@ -250,12 +256,14 @@ class TextioProHook(BaseHook):
         :param on_invalid: ``fail`` (default) refuses the whole send when a number is unusable;
             ``skip`` sends to the others and reports the unusable ones as refused outcomes.
         :param on_chunk_sent: called with ``(recipients done, total)`` after each request.
+        :param extra_params: fields the provider does not know, sent as given (see :meth:`extra_fields`).
         :param channel_params: ``language`` and ``gender`` (voice), ``media_url`` (mms, whatsapp, viber).
         :return: one outcome per recipient (a message uid, or why it got none).
         :raises TextioProError: when a request fails; if earlier requests went through, the error's
             ``partial_result`` holds their outcomes and its message says who was sent and who not.
         """
         body = self._message_body(message, sender_id, type, schedule_time, dlt_template_id, channel_params)
+        body.update(self.extra_fields(extra_params, "send_message"))
         normalized = normalize_recipients(
             recipients, default_region=self.default_region, on_invalid=on_invalid
         )
@@ -290,6 +298,19 @@ class TextioProHook(BaseHook):
         )
         return result
 
+    def extra_fields(self, extra_params: Mapping[str, Any] | None, operation: str) -> dict[str, Any]:
+        """Check ``extra_params`` (fields a newer server knows and the provider not) and log their names.
+
+        They are sent as given; a field the provider sends itself (``recipient``, ``api_token``,
+        ``message`` ...) is refused with TextioProInputError, so they can never override one.
+        """
+        fields = validate_extra_params(extra_params)
+        if fields:
+            self.log.info(
+                "TextioPro %s: passing extra fields through as given: %s", operation, ", ".join(fields)
+            )
+        return fields
+
     def get_message(self, uid: str) -> Message:
         """Return one message (its delivery status, cost and segments)."""
         return Message.from_api(
@@ -299,6 +320,41 @@ class TextioProHook(BaseHook):
     def list_messages(self) -> Iterator[Message]:
         """Iterate over every message of the account, page after page (lazily)."""
         return self._pages(ep.LIST_SMS, "list_messages", Message.from_api)
+
+    def latest_message_uid(self) -> str | None:
+        """Return the uid of the newest message listed (one request), or None when there is none."""
+        return next((message.uid for message in self.list_messages()), None)
+
+    def list_messages_since(self, cursor: str | Iterable[str] | None, *, limit: int = 250) -> list[Message]:
+        """Return the messages listed above ``cursor`` (newest first), reading pages only until it.
+
+        The list has no dates: "newer" means listed before the cursor. Pages are requested
+        lazily, so a cursor on the first page costs one request.
+
+        :param cursor: a message uid, or several (the first one met ends the list); None reads
+            until ``limit`` (nothing was listed when the wait began).
+        :param limit: read at most this many messages; more are logged and left out.
+        """
+        stops = {cursor} if isinstance(cursor, str) else set(cursor or ())
+        newer: list[Message] = []
+        for message in self.list_messages():
+            if message.uid in stops:
+                return newer
+            if len(newer) >= limit:
+                self.log.warning(
+                    "TextioPro list_messages_since: stopped after %d messages without meeting the cursor %s",
+                    limit,
+                    ", ".join(sorted(stops)) or "(none)",
+                )
+                return newer
+            newer.append(message)
+        if stops:
+            self.log.warning(
+                "TextioPro list_messages_since: the cursor %s is not listed any more; "
+                "every message counts as new",
+                ", ".join(sorted(stops)),
+            )
+        return newer
 
     # Campaigns
 
@@ -311,6 +367,7 @@ class TextioProHook(BaseHook):
         type: str = "plain",
         schedule_time: Any = None,
         dlt_template_id: str | None = None,
+        extra_params: Mapping[str, Any] | None = None,
         **channel_params: Any,
     ) -> Campaign:
         """Send a campaign to one or more contact groups (bearer API on most servers).
@@ -321,6 +378,7 @@ class TextioProHook(BaseHook):
         :param type: the message type, as for :meth:`send_message`.
         :param schedule_time: when to send (datetime, or string in the connection's timezone).
         :param dlt_template_id: a registered DLT template id.
+        :param extra_params: fields the provider does not know, sent as given (see :meth:`extra_fields`).
         :param channel_params: ``language``, ``gender``, ``media_url`` as for :meth:`send_message`.
         :raises TextioProAuthStyleError: the server has no campaign API in ``api_token`` style.
         """
@@ -328,6 +386,7 @@ class TextioProHook(BaseHook):
         body = {
             "contact_list_id": ",".join(ids),
             **self._message_body(message, sender_id, type, schedule_time, dlt_template_id, channel_params),
+            **self.extra_fields(extra_params, "send_campaign"),
         }
         answer = self._call(ep.SEND_CAMPAIGN, "send_campaign", body=body)
         campaign = Campaign.from_api(answer.data) if isinstance(answer.data, Mapping) else None

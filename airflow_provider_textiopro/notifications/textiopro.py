@@ -28,6 +28,7 @@ from airflow_provider_textiopro.compat import BaseNotifier, redact
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.hooks import textiopro_hook
 from airflow_provider_textiopro.segments import check_max_segments, estimate_segments
+from airflow_provider_textiopro.validation import validate_type_unless_templated
 
 if TYPE_CHECKING:
     import jinja2
@@ -119,13 +120,30 @@ class TextioProNotifier(BaseNotifier):
         the error's first line, the log URL). (templated)
     :param sender_id: the sender; the connection's ``default_sender_id`` when not given.
         (templated)
+    :param type: ``plain`` (default), ``unicode``, ``voice`` (a call reading the text, e.g.
+        for a night page), ``mms``, ``whatsapp``, ``viber`` or ``otp``. (templated)
+    :param language: voice only, e.g. ``en-gb``. (templated)
+    :param gender: voice only, ``male`` or ``female``. (templated)
+    :param media_url: the media's http(s) URL; required for ``mms``, optional for
+        ``whatsapp`` and ``viber``. (templated)
+    :param dlt_template_id: the registered DLT content template id (India). (templated)
+    :param extra_params: fields the provider does not know, sent as given and logged by name.
     :param max_segments: longer texts are cut to fit this many SMS segments (3 segments
         are 459 GSM-7 or 201 Unicode characters).
     :param textiopro_conn_id: the TextioPro connection.
     :param context: set by Airflow when it builds the notifier for a deadline alert.
     """
 
-    template_fields: Sequence[str] = ("message", "recipients", "sender_id")
+    template_fields: Sequence[str] = (
+        "message",
+        "recipients",
+        "sender_id",
+        "type",
+        "language",
+        "gender",
+        "media_url",
+        "dlt_template_id",
+    )
 
     def __init__(
         self,
@@ -133,6 +151,12 @@ class TextioProNotifier(BaseNotifier):
         recipients: str | Iterable[str],
         message: str | None = None,
         sender_id: str | None = None,
+        type: str = "plain",
+        language: str | None = None,
+        gender: str | None = None,
+        media_url: str | None = None,
+        dlt_template_id: str | None = None,
+        extra_params: dict[str, Any] | None = None,
         max_segments: int = 3,
         textiopro_conn_id: str = DEFAULT_CONN_ID,
         context: Context | None = None,
@@ -141,6 +165,13 @@ class TextioProNotifier(BaseNotifier):
         self.recipients = recipients
         self.message = message
         self.sender_id = sender_id
+        validate_type_unless_templated(type)
+        self.type = type
+        self.language = language
+        self.gender = gender
+        self.media_url = media_url
+        self.dlt_template_id = dlt_template_id
+        self.extra_params = extra_params
         self.max_segments = check_max_segments(max_segments)
         self.textiopro_conn_id = textiopro_conn_id
         self.context = context or {}
@@ -168,7 +199,9 @@ class TextioProNotifier(BaseNotifier):
         try:
             text = fit_segments(self.message or alert_text(context), self.max_segments)
             hook = textiopro_hook(self.textiopro_conn_id)
-            result = hook.send_message(self.recipients, text, sender_id=self.sender_id, on_invalid="skip")
+            result = hook.send_message(
+                self.recipients, text, sender_id=self.sender_id, on_invalid="skip", **self._send_options()
+            )
         except Exception as error:
             self.log.error(
                 "The TextioPro alert could not be sent to %s: %s",
@@ -180,6 +213,18 @@ class TextioProNotifier(BaseNotifier):
             self.log.error("The TextioPro alert was not sent to %s: %s", outcome.recipient, outcome.error)
         if result.accepted:
             self.log.info("TextioPro alert sent to %d recipient(s).", len(result.accepted))
+
+    def _send_options(self) -> dict[str, Any]:
+        """Return the channel options that were given (type, language, gender, media, DLT, extra fields)."""
+        options = {
+            "type": None if self.type == "plain" else self.type,
+            "language": self.language,
+            "gender": self.gender,
+            "media_url": self.media_url,
+            "dlt_template_id": self.dlt_template_id,
+            "extra_params": self.extra_params,
+        }
+        return {name: value for name, value in options.items() if value}
 
     async def async_notify(self, context: Context) -> None:
         """Send the alert from the triggerer (in a thread: the hook is synchronous)."""

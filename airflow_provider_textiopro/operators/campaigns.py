@@ -22,7 +22,12 @@ from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCam
 from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
 from airflow_provider_textiopro.send_progress import SentRequest, took_no_effect
-from airflow_provider_textiopro.validation import format_schedule_time, require_sender_id, validate_channel
+from airflow_provider_textiopro.validation import (
+    format_schedule_time,
+    require_sender_id,
+    validate_channel,
+    validate_extra_params,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
@@ -100,11 +105,17 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     :param message: the text to send (templated).
     :param sender_id: the sender; the connection's ``default_sender_id`` when not
         given (templated).
-    :param type: ``plain`` (default), ``unicode``, ``whatsapp``, ``viber`` or ``otp``;
-        ``voice`` and ``mms`` need parameters the campaign endpoint does not take.
+    :param type: ``plain`` (default), ``unicode``, ``voice``, ``mms``, ``whatsapp``,
+        ``viber`` or ``otp`` (templated).
     :param schedule_time: send later: a datetime (naive means the account's timezone)
         or a string (templated).
     :param dlt_template_id: the registered DLT content template id (templated).
+    :param language: voice only, e.g. ``en-gb`` (templated).
+    :param gender: voice only, ``male`` or ``female`` (templated).
+    :param media_url: the media's http(s) URL; required for ``mms``, optional for
+        ``whatsapp`` and ``viber`` (templated).
+    :param extra_params: fields the provider does not know, sent as given and logged by
+        name; they cannot set a field the provider sends itself (templated).
     :param wait_for_completion: wait until the campaign is finished; fail when it
         ends ``failed``, ``error`` or ``cancelled``.
     :param poll_interval: seconds between two status reads while waiting.
@@ -119,8 +130,13 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         "sender_id",
         "schedule_time",
         "dlt_template_id",
+        "type",
+        "language",
+        "gender",
+        "media_url",
+        "extra_params",
     )
-    template_fields_renderers = {"message": "txt"}
+    template_fields_renderers = {"message": "txt", "extra_params": "json"}
     operator_extra_links = (TextioProCampaignLink(),)
     external_id_key = CAMPAIGN_UID_XCOM_KEY
     ui_color = "#e0f2f1"
@@ -134,6 +150,10 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         type: str = "plain",
         schedule_time: Any = None,
         dlt_template_id: str | None = None,
+        language: str | None = None,
+        gender: str | None = None,
+        media_url: str | None = None,
+        extra_params: dict[str, Any] | None = None,
         wait_for_completion: bool = False,
         poll_interval: float = 30,
         timeout: float | None = 24 * 60 * 60,
@@ -157,6 +177,10 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         self.type = type
         self.schedule_time = schedule_time
         self.dlt_template_id = dlt_template_id
+        self.language = language
+        self.gender = gender
+        self.media_url = media_url
+        self.extra_params = extra_params
         self.wait_for_completion = wait_for_completion
         self.poll_interval = poll_interval
         self.timeout = timeout
@@ -166,7 +190,12 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     def _validated_request(self) -> dict[str, Any]:
         """Return the send_campaign arguments, checked before any request."""
         group_uids = parse_group_uids(self.contact_list_ids)
-        validate_channel(self.type, self.message, {})
+        channel_fields = validate_channel(
+            self.type,
+            self.message,
+            {"language": self.language, "gender": self.gender, "media_url": self.media_url},
+        )
+        extra_params = validate_extra_params(self.extra_params)
         sender_id = require_sender_id(
             self.sender_id, self.hook.default_sender_id, type=self.type, conn_id=self.textiopro_conn_id
         )
@@ -177,6 +206,8 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
             "type": self.type,
             "schedule_time": format_schedule_time(self.schedule_time, timezone=self.hook.timezone),
             "dlt_template_id": self.dlt_template_id or None,
+            **channel_fields,
+            **({"extra_params": extra_params} if extra_params else {}),
         }
 
     def submit_job(self, context: Context) -> str:

@@ -20,7 +20,8 @@ from airflow_provider_textiopro.validation import (
     format_schedule_time,
     require_sender_id,
     validate_channel,
-    validate_type,
+    validate_extra_params,
+    validate_type_unless_templated,
 )
 
 if TYPE_CHECKING:
@@ -77,6 +78,9 @@ class TextioProSendMessageOperator(TextioProSendOperator):
     :param media_url: the media's http(s) URL; required for ``mms``, optional for
         ``whatsapp`` and ``viber``. (templated)
     :param dlt_template_id: the registered DLT content template id (India). (templated)
+    :param extra_params: fields the provider does not know (a newer server's), sent as
+        given with each request and logged by name; they cannot set a field the provider
+        sends itself (``recipient``, ``api_token``, ``message`` ...). (templated)
     :param on_invalid: ``"fail"`` (default) fails before sending when any number is
         unusable; ``"skip"`` sends to the others and reports the unusable ones.
     :param max_segments: fail before sending when one message would take more SMS
@@ -97,8 +101,9 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         "gender",
         "media_url",
         "dlt_template_id",
+        "extra_params",
     )
-    template_fields_renderers = {"recipients": "json"}
+    template_fields_renderers = {"recipients": "json", "extra_params": "json"}
     ui_color = "#d6ecfa"
     operator_extra_links = (TextioProMessageLink(),)
     external_id_key = MESSAGE_SEND_KEY
@@ -115,6 +120,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         gender: str | None = None,
         media_url: str | None = None,
         dlt_template_id: str | None = None,
+        extra_params: dict[str, Any] | None = None,
         on_invalid: str = "fail",
         max_segments: int | None = None,
         check_balance: bool = False,
@@ -123,8 +129,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
     ) -> None:
         super().__init__(textiopro_conn_id=textiopro_conn_id, **kwargs)
         check_on_invalid(on_invalid)
-        if not (isinstance(type, str) and "{{" in type):
-            validate_type(type)
+        validate_type_unless_templated(type)
         if max_segments is not None:
             check_max_segments(max_segments)
         self.recipients = recipients
@@ -136,6 +141,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         self.gender = gender
         self.media_url = media_url
         self.dlt_template_id = dlt_template_id
+        self.extra_params = extra_params
         self.on_invalid = on_invalid
         self.max_segments = max_segments
         self.check_balance = check_balance
@@ -155,6 +161,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         sender_id = require_sender_id(
             self.sender_id, self.hook.default_sender_id, type=self.type, conn_id=self.textiopro_conn_id
         )
+        extra_params = validate_extra_params(self.extra_params)
         schedule_time = format_schedule_time(self.schedule_time, timezone=self.hook.timezone)
         recipients = normalize_recipients(
             self.recipients, default_region=self.hook.default_region, on_invalid=self.on_invalid
@@ -196,6 +203,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
                 schedule_time=schedule_time,
                 dlt_template_id=self.dlt_template_id,
                 **channel_fields,
+                **({"extra_params": extra_params} if extra_params else {}),
             )
         return {
             "invalid": [{"recipient": raw, "reason": reason} for raw, reason in recipients.invalid],

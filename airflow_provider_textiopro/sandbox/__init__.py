@@ -60,6 +60,9 @@ Where the reference is ambiguous, the sandbox chooses:
   starts and counted in ``stats``. ``recipient`` is ignored: groups come from ``contact_list_id``.
 * Messages start ``Enroute`` (``--initial-status Accepted``) and end ``Delivered``, or
   ``Failed`` for a ``failure_rate`` share (seeded), ``delivery_delay`` seconds after sending.
+* Replies are listed with the sent messages, ``from`` the replier and ``to`` the account's
+  number (``12025550100``): injected with ``POST /_sandbox/inbound``, or sent by numbers with an
+  ``auto_replies`` ending (``--auto-reply 1=YES``) ``auto_reply_delay`` seconds after each send.
 
 Test numbers ``4477009000xD`` (UK numbers reserved for drama) behave by their last digit D:
 1 Failed, 2 Undelivered, 3 Expired, 4 Rejected, 5 Skipped, 8 refused by the gateway (403
@@ -78,6 +81,7 @@ GET      ``/_sandbox/requests``    ``[{"method", "path", "status"}, ...]``, toke
 DELETE   ``/_sandbox/requests``    empty the request log
 POST     ``/_sandbox/clock``       ``{"advance": seconds}``: move the sandbox clock on
 GET      ``/_sandbox/accounts``    balance and counts per account (no tokens)
+POST     ``/_sandbox/inbound``     receive a reply: ``{"from": "+447700900107", "message": "YES"}``
 =======  ========================  ====================================================
 
 Fault names: ``rate_limit`` (requests per minute and token), ``rate_limit_style`` (``"200"``,

@@ -108,8 +108,27 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="DELETE of a group under /api/http deletes it, then answers the platform's PHP error",
     )
+    replies = parser.add_argument_group("replies")
+    replies.add_argument(
+        "--auto-reply",
+        action="append",
+        dest="auto_replies",
+        type=_auto_reply,
+        metavar="ENDING=TEXT",
+        help="numbers ending with ENDING reply TEXT to every send, e.g. 1=YES (repeatable)",
+    )
+    setting("--auto-reply-delay", "time from a send to its automatic reply", type=float, metavar="SECONDS")
     parser.add_argument("--quiet", action="store_true", help="no request log on stderr")
     return parser
+
+
+def _auto_reply(value: str) -> tuple[str, str]:
+    ending, _, text = value.partition("=")
+    if not ending.strip().isdigit() or not text:
+        raise argparse.ArgumentTypeError(
+            f"expected ENDING=TEXT with a digit ending, e.g. 1=YES, got {value!r}"
+        )
+    return ending.strip(), text
 
 
 def config_from_args(args: argparse.Namespace) -> SandboxConfig:
@@ -120,6 +139,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
     }
     if args.tokens:
         settings["tokens"] = tuple(args.tokens)
+    settings["auto_replies"] = dict(args.auto_replies or ())
     faults = Faults(**{name: options[name] for name in FAULT_NAMES})
     return SandboxConfig(**settings, faults=faults)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,6 +31,9 @@ class SandboxConfig:
     :param currency: symbol written before the balance.
     :param legacy: answer the shapes of older servers (``remaining_unit``, flat contacts,
         messages without ``sms_count``).
+    :param auto_replies: answer sends: ``{ending: text}`` makes every number that ends with
+        ``ending`` reply ``text`` (e.g. ``{"1": "YES"}``); the longest matching ending wins.
+    :param auto_reply_delay: seconds from a send to its automatic reply.
     :param quiet: no request log on stderr.
     :param faults: faults in force after start and after every reset.
     """
@@ -46,6 +50,8 @@ class SandboxConfig:
     cost_per_segment: Decimal = Decimal("1")
     currency: str = "\u20b1"
     legacy: bool = False
+    auto_replies: Mapping[str, str] = field(default_factory=dict)
+    auto_reply_delay: float = 2.0
     quiet: bool = False
     faults: Faults = field(default_factory=Faults)
 
@@ -56,7 +62,10 @@ class SandboxConfig:
         object.__setattr__(self, "tokens", tuple(dict.fromkeys(tokens)))
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be between 0 and 65535.")
-        if self.delivery_delay < 0 or self.campaign_step_delay < 0:
+        if not all(str(end).isdigit() and isinstance(text, str) for end, text in self.auto_replies.items()):
+            raise ValueError("auto_replies maps number endings (digits) to reply texts.")
+        object.__setattr__(self, "auto_replies", dict(self.auto_replies))
+        if self.delivery_delay < 0 or self.campaign_step_delay < 0 or self.auto_reply_delay < 0:
             raise ValueError("delays must be >= 0 seconds.")
         if not 0 <= self.failure_rate <= 1:
             raise ValueError("failure_rate must be between 0 and 1.")
@@ -70,6 +79,11 @@ class SandboxConfig:
     def token(self) -> str:
         """The first token."""
         return self.tokens[0]
+
+    def auto_reply_to(self, number: str) -> str | None:
+        """Return the automatic reply of ``number`` (the longest matching ending), or None."""
+        endings = [end for end in self.auto_replies if number.endswith(end)]
+        return self.auto_replies[max(endings, key=len)] if endings else None
 
 
 def _decimal(value: Any, name: str) -> Decimal:

@@ -51,6 +51,29 @@ def _advance_clock(app: SandboxApp, body: dict[str, Any]) -> Any:
     return {"offset": app.clock.advance(float(seconds))}
 
 
+def _inbound(app: SandboxApp, body: dict[str, Any]) -> Any:
+    """Store a reply as the platform's inbound webhook does.
+
+    Body: ``{"from", "message"}``, optional ``account`` (a uid) and ``delay`` (seconds).
+    """
+    number = "".join(ch for ch in str(body.get("from") or "") if ch.isdigit())
+    text = body.get("message")
+    delay = body.get("delay", 0)
+    if not number or not isinstance(text, str) or not text:
+        raise ValueError(
+            'Send {"from": "<number>", "message": "<text>"} (optional: "account": uid, "delay": s).'
+        )
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+        raise ValueError('"delay" must be a number of seconds >= 0.')
+    accounts = list(app.state.accounts.values())
+    account = next((a for a in accounts if a.uid == body.get("account", accounts[0].uid)), None)
+    if account is None:
+        raise ValueError(f"Unknown account {body.get('account')!r}: see GET {PREFIX}accounts.")
+    with app.state.lock:
+        record = app.state.receive(account, number, text, at=app.clock.now() + float(delay))
+    return {"uid": record.uid, "from": record.sender, "to": record.to, "message": record.text}
+
+
 def _accounts(app: SandboxApp, body: dict[str, Any]) -> Any:
     return app.state.summary()
 
@@ -65,6 +88,7 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ("DELETE", "requests"): _clear_requests,
     ("POST", "clock"): _advance_clock,
     ("GET", "accounts"): _accounts,
+    ("POST", "inbound"): _inbound,
 }
 
 

@@ -32,6 +32,8 @@ FIXED_OUTCOMES = {
 }
 STUCK_DIGIT = "9"
 REFUSED_DIGIT = "8"
+INBOUND_NUMBER = "12025550100"
+"""The account's own number: the ``to`` of the replies it receives."""
 STATS_KEYS = ("enroute", "delivered", "expired", "undelivered", "rejected", "accepted", "skipped", "failed")
 
 
@@ -50,6 +52,8 @@ class MessageRecord:
     outcome: str | None
     seq: int
     campaign_uid: str | None = None
+    inbound: bool = False
+    channel: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -197,11 +201,34 @@ class SandboxState:
                 outcome=self._draw_outcome(number),
                 seq=next(self._seq),
                 campaign_uid=campaign_uid,
+                channel=dict(content.channel),
             )
             for number in numbers
         ]
         account.messages.update((record.uid, record) for record in records)
+        for record in records:
+            reply = self.config.auto_reply_to(record.to)
+            if reply is not None:
+                self.receive(account, record.to, reply, at=when + self.config.auto_reply_delay)
         return records
+
+    def receive(self, account: Account, number: str, text: str, *, at: float | None = None) -> MessageRecord:
+        """Store a reply from ``number`` to the account, listed (newest first) from ``at`` (default now)."""
+        record = MessageRecord(
+            uid=self.new_uid(),
+            to=INBOUND_NUMBER,
+            sender=number,
+            text=text,
+            sms_type="plain",
+            segments=1,
+            cost=Decimal("0"),
+            sent_at=self.clock.now() if at is None else at,
+            outcome="Delivered",
+            seq=next(self._seq),
+            inbound=True,
+        )
+        account.messages[record.uid] = record
+        return record
 
     def _charge(self, account: Account, amount: Decimal) -> None:
         if account.balance is None:

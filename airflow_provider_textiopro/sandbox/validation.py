@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -34,6 +34,7 @@ class Content:
     sms_type: str
     sender: str | None
     segments: int
+    channel: Mapping[str, str] = field(default_factory=dict)
 
 
 def recipients(params: Mapping[str, Any]) -> list[str]:
@@ -61,7 +62,8 @@ def content(params: Mapping[str, Any]) -> Content:
     _channel(sms_type, params)
     if sms_type == "plain" and not is_gsm7(text):
         sms_type = "unicode"
-    return Content(text, sms_type, sender, count_segments(text, unicode=sms_type == "unicode"))
+    channel = {name: str(params[name]) for name in ("language", "gender", "media_url") if params.get(name)}
+    return Content(text, sms_type, sender, count_segments(text, unicode=sms_type == "unicode"), channel)
 
 
 def _sender_id(value: Any, sms_type: str) -> str | None:

@@ -69,7 +69,7 @@ def message_report(message: MessageRecord, status: str, *, legacy: bool) -> dict
         "from": message.sender,
         "message": message.text,
         "sms_type": message.sms_type,
-        "direction": "outgoing" if message.campaign_uid else "api",
+        "direction": "to" if message.inbound else "outgoing" if message.campaign_uid else "api",
         "status": status,
         "sms_count": message.segments,
         "cost": amount_text(message.cost),

@@ -1,6 +1,6 @@
-"""Sensors that wait for TextioPro messages or a campaign to finish.
+"""Sensors that wait for TextioPro messages or a campaign to finish, or for a reply.
 
-Both work in ``poke``, ``reschedule`` and deferrable mode, and fail as soon as the
+All work in ``poke``, ``reschedule`` and deferrable mode, and fail as soon as the
 messages or the campaign end in failure instead of waiting for the timeout.
 """
 
@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from airflow_provider_textiopro.compat import AirflowSensorTimeout, BaseSensorOperator, PokeReturnValue, conf
 from airflow_provider_textiopro.completion import (
@@ -32,14 +32,27 @@ from airflow_provider_textiopro.links import (
     TextioProCampaignLink,
     TextioProMessageLink,
 )
+from airflow_provider_textiopro.phone import normalize_recipients
+from airflow_provider_textiopro.replies import (
+    ANY,
+    DEFAULT_KEYWORDS,
+    EACH,
+    OPT_OUT_KEYWORDS,
+    ReplyMatcher,
+    check_replies,
+    check_wait_for,
+    unsubscribe_opt_outs,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
     from airflow_provider_textiopro.hooks.textiopro import TextioProHook
     from airflow_provider_textiopro.models import Message
+    from airflow_provider_textiopro.send_progress import TaskStateStore
     from airflow_provider_textiopro.triggers.textiopro import (
         TextioProCampaignTrigger,
         TextioProMessageTrigger,
+        TextioProReplyTrigger,
         _TextioProPollingTrigger,
     )
 
@@ -152,10 +165,14 @@ class _TextioProWaitSensor(BaseSensorOperator):
             **self._trigger_kwargs(),
         )
 
-    def execute(self, context: Context) -> Any:
-        """Publish the dashboard URL, then poke (``poke``/``reschedule``) or defer."""
+    def _start(self, context: Context) -> None:
+        """Prepare the wait before the first poke or the deferral: publish the dashboard URL."""
         url = self.hook.dashboard_url(self.url_kind, self._first_uid())
         context["ti"].xcom_push(key=self.url_xcom_key, value=url)
+
+    def execute(self, context: Context) -> Any:
+        """Prepare the wait (:meth:`_start`), then poke (``poke``/``reschedule``) or defer."""
+        self._start(context)
         if not self.deferrable:
             return super().execute(context)
         self.defer(
@@ -293,3 +310,150 @@ class TextioProCampaignSensor(_TextioProWaitSensor):
 
     def _trigger_kwargs(self) -> dict[str, Any]:
         return {"campaign_uid": self._first_uid()}
+
+
+REPLY_CURSOR_KEY = "textiopro_reply_cursor"
+
+
+class TextioProReplySensor(_TextioProWaitSensor):
+    """Wait for an inbound reply from given numbers whose text matches keywords or a pattern.
+
+    Only replies listed after the point the wait starts from count, so an old "YES" never
+    does: by default the newest message listed when the sensor first runs (kept in the
+    trigger's kwargs when deferred, and in the task state store on Airflow 3.3+ for
+    ``mode="reschedule"``), or the messages of the send given as ``after``. A reply is a
+    listed message whose ``from`` is one of ``numbers`` and whose ``to`` is not.
+
+    Returns (and pushes to XCom) the reply as a dict (``number``, ``text``, ``uid``,
+    ``keyword``, ``opted_out``) with ``wait_for="any"``, or a list of them, one per
+    number in the order given, with ``wait_for="each"``. On timeout it fails, or is
+    skipped with ``soft_fail=True`` (so a branch with ``trigger_rule="all_done"`` can
+    handle "no answer").
+
+    :param numbers: the numbers to wait for (templated): a string separated by commas,
+        semicolons or line breaks, or a list; national numbers use the connection's
+        ``default_region``.
+    :param keywords: the answers, e.g. ``["YES", "NO"]`` (default) (templated); a reply
+        matches when it starts with one as a whole word. The matched keyword is returned
+        as written here.
+    :param pattern: a regular expression searched in the reply instead of keywords
+        (pass ``keywords=None``) (templated).
+    :param case_sensitive: match case exactly (default: ignore case).
+    :param wait_for: ``"any"`` (the first matching reply) or ``"each"`` (one from every number).
+    :param after: start after this send instead of the sensor's start (templated): a
+        message uid, uids, or the send operator's result.
+    :param opt_out_group_uid: a contact group: a reply starting with one of
+        ``opt_out_keywords`` (``STOP`` ...) answers the wait with that keyword and
+        ``opted_out: true``, and its sender's contact in this group is unsubscribed, so the
+        send operator's suppression leaves it out (templated).
+    :param opt_out_keywords: the replies that ask to unsubscribe (with ``opt_out_group_uid``).
+    :param textiopro_conn_id: the TextioPro connection.
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    """
+
+    template_fields: Sequence[str] = ("numbers", "keywords", "pattern", "after", "opt_out_group_uid")
+    ui_color = "#e8f5e9"
+
+    def __init__(
+        self,
+        *,
+        numbers: str | Iterable[str],
+        keywords: str | Sequence[str] | None = DEFAULT_KEYWORDS,
+        pattern: str | None = None,
+        case_sensitive: bool = False,
+        wait_for: str = ANY,
+        after: Any = None,
+        opt_out_group_uid: str | None = None,
+        opt_out_keywords: Sequence[str] = OPT_OUT_KEYWORDS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.numbers = numbers
+        self.keywords = keywords
+        self.pattern = pattern
+        self.case_sensitive = case_sensitive
+        self.wait_for = check_wait_for(wait_for)
+        self.after = after
+        self.opt_out_group_uid = opt_out_group_uid
+        self.opt_out_keywords = tuple(opt_out_keywords)
+        if not any("{{" in str(value) for value in (keywords, pattern)):
+            self._matcher()  # bad keywords or pattern fail when the DAG file is parsed
+        self._cursor: list[str] | None = None
+
+    def _matcher(self) -> ReplyMatcher:
+        return ReplyMatcher.build(
+            keywords=self.keywords,
+            pattern=self.pattern,
+            case_sensitive=self.case_sensitive,
+            opt_out_keywords=self.opt_out_keywords if self.opt_out_group_uid else (),
+        )
+
+    def _watched(self) -> list[str]:
+        return normalize_recipients(self.numbers, default_region=self.hook.default_region).numbers
+
+    def _start(self, context: Context) -> None:
+        """Check the arguments and fix the cursor: where the new part of the message list ends."""
+        self._matcher()
+        self._watched()
+        if self.after is not None:
+            self._cursor = parse_message_uids(self.after)
+            return
+        store = cast("TaskStateStore | None", context.get("task_state_store"))
+        saved = store.get(REPLY_CURSOR_KEY) if store is not None else None
+        if saved is not None:
+            self._cursor = list(saved)
+            self.log.info(
+                "Waiting for replies listed above %s (kept from the first run).", saved or "nothing"
+            )
+            return
+        if self.reschedule and not self.deferrable and store is None:
+            raise TextioProInputError(
+                "mode='reschedule' cannot remember where the wait began on this Airflow version (no task "
+                "state store): pass after= (the send task's result), or use mode='poke' or deferrable=True."
+            )
+        latest = self.hook.latest_message_uid()
+        self._cursor = [latest] if latest else []
+        if store is not None:
+            store.set(REPLY_CURSOR_KEY, self._cursor)
+        self.log.info("Waiting for replies listed above message %s.", latest or "(none listed yet)")
+
+    def _check(self) -> tuple[Completion, Any]:
+        if self._cursor is None:
+            raise TextioProError("The reply sensor poked before its start: run it through execute().")
+        completion, replies = check_replies(
+            self.hook, self._watched(), self._cursor, self._matcher(), self.wait_for
+        )
+        self._opt_out(replies)
+        return completion, self._result(replies)
+
+    def _opt_out(self, replies: list[dict[str, Any]]) -> None:
+        if self.opt_out_group_uid:
+            unsubscribe_opt_outs(self.hook, self.opt_out_group_uid, replies)
+
+    def _result(self, replies: list[dict[str, Any]] | None) -> Any:
+        if self.wait_for == EACH:
+            return replies or []
+        return replies[0] if replies else None
+
+    @staticmethod
+    def _trigger_class() -> type[TextioProReplyTrigger]:
+        from airflow_provider_textiopro.triggers.textiopro import TextioProReplyTrigger
+
+        return TextioProReplyTrigger
+
+    def _trigger_kwargs(self) -> dict[str, Any]:
+        matcher = self._matcher()
+        return {
+            "numbers": self._watched(),
+            "cursor": list(self._cursor or []),
+            "keywords": list(matcher.keywords),
+            "pattern": matcher.pattern,
+            "case_sensitive": matcher.case_sensitive,
+            "opt_out_keywords": list(matcher.opt_out_keywords),
+            "wait_for": self.wait_for,
+        }
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
+        """Resume after the trigger: unsubscribe opt-outs, then return the reply or raise (timeout ...)."""
+        self._opt_out(event.get("replies") or [])
+        return self._result(super().execute_complete(context, event))

@@ -171,3 +171,69 @@ class TextioProMessageTrigger(_TextioProPollingTrigger):
             unknown_is_failure=self.unknown_is_failure,
             final=self._final,
         )
+
+
+class TextioProReplyTrigger(_TextioProPollingTrigger):
+    """Wait for inbound replies from watched numbers, listed above a cursor, that match keywords or a pattern.
+
+    The event's ``"replies"`` are the matching replies found (``Reply.to_dict()`` each):
+    one with ``wait_for="any"``, one per number with ``"each"``; on timeout, those found so far.
+
+    :param numbers: the watched numbers, normalised (digits with country code).
+    :param cursor: the uids that end the new part of the message list (empty: all of it is new).
+    :param conn_id: the TextioPro connection id.
+    :param poll_interval: seconds between two polls.
+    :param end_time: epoch seconds after which the wait times out; None waits without limit.
+    :param keywords: the answers to wait for (see ``ReplyMatcher``).
+    :param pattern: a regular expression instead of keywords.
+    :param case_sensitive: match case exactly.
+    :param opt_out_keywords: replies that ask to unsubscribe.
+    :param wait_for: ``"any"`` or ``"each"``.
+    """
+
+    payload_key = "replies"
+
+    def __init__(
+        self,
+        *,
+        numbers: list[str],
+        cursor: list[str],
+        conn_id: str,
+        poll_interval: float = 30,
+        end_time: float | None = None,
+        keywords: list[str] | None = None,
+        pattern: str | None = None,
+        case_sensitive: bool = False,
+        opt_out_keywords: list[str] | None = None,
+        wait_for: str = "any",
+    ) -> None:
+        super().__init__(conn_id=conn_id, poll_interval=poll_interval, end_time=end_time)
+        self.numbers = list(numbers)
+        self.cursor = list(cursor)
+        self.keywords = list(keywords or [])
+        self.pattern = pattern
+        self.case_sensitive = case_sensitive
+        self.opt_out_keywords = list(opt_out_keywords or [])
+        self.wait_for = wait_for
+
+    def _own_kwargs(self) -> dict[str, Any]:
+        return {
+            "numbers": self.numbers,
+            "cursor": self.cursor,
+            "keywords": self.keywords,
+            "pattern": self.pattern,
+            "case_sensitive": self.case_sensitive,
+            "opt_out_keywords": self.opt_out_keywords,
+            "wait_for": self.wait_for,
+        }
+
+    def _check(self, hook: TextioProHook) -> tuple[Completion, list[dict[str, Any]]]:
+        from airflow_provider_textiopro.replies import ReplyMatcher, check_replies
+
+        matcher = ReplyMatcher.build(
+            keywords=self.keywords,
+            pattern=self.pattern,
+            case_sensitive=self.case_sensitive,
+            opt_out_keywords=self.opt_out_keywords,
+        )
+        return check_replies(hook, self.numbers, self.cursor, matcher, self.wait_for)

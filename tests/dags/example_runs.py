@@ -31,12 +31,15 @@ from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DAGS = ROOT / "example_dags"
 DEMO_SUMMARY = ROOT / "scripts" / "demo_summary.py"
+APPROVAL = "example_textiopro_approval"
 ALERTS = "example_textiopro_pipeline_alerts"
 MARKETING = "example_textiopro_scheduled_marketing"
 SYNC = "example_textiopro_warehouse_sync"
 CAMPAIGN = "example_textiopro_warehouse_campaign"
 # scripts/demo.sh runs the DAGs in file order, which is this order.
-DEMO_ORDER = (ALERTS, MARKETING, SYNC, CAMPAIGN)
+DEMO_ORDER = (APPROVAL, ALERTS, MARKETING, SYNC, CAMPAIGN)
+# The sandbox answers the approval example's approver, as scripts/demo.sh makes it do.
+AUTO_REPLIES = {"900107": "YES"}
 WAREHOUSE_CONN_ID = "textiopro_example_warehouse"
 EXAMPLES_TOKEN = "7|example-runs-token"
 CONN_ID = "textiopro_default"
@@ -280,6 +283,8 @@ def run_examples(dag_bag: Any, warehouse: Path) -> Iterator[ExampleRuns]:
             seed=4321,
             delivery_delay=0.3,
             campaign_step_delay=0.3,
+            auto_replies=AUTO_REPLIES,
+            auto_reply_delay=0,
             quiet=True,
         ) as sandbox,
         pytest.MonkeyPatch.context() as monkeypatch,

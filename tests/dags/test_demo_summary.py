@@ -24,6 +24,7 @@ def test_summary_shows_messages_campaign_stats_and_contact_counts(example_runs, 
 
     expected = {
         # messages sent, and delivered by now
+        "approval.ask_for_approval 1 recipient 1 delivered",
         "pipeline_alerts.send_alert 2 recipients 2 delivered",
         # each campaign's stats
         f"scheduled_marketing.send_campaign {marketing} done, 4 messages: 4 delivered",
@@ -31,8 +32,8 @@ def test_summary_shows_messages_campaign_stats_and_contact_counts(example_runs, 
         # contacts created / updated / unchanged, per sync
         "scheduled_marketing.upsert_subscribers 'Weekly newsletter' 4 created, 0 updated, 0 unchanged",
         "warehouse_sync.sync_customers 'Warehouse customers' 7 created, 0 updated, 0 unchanged, 1 invalid",
-        # the account: 2 alerts and 4 + 7 campaign messages
-        "messages 13 messages: 13 delivered",
+        # the account: the approval request and its reply, 2 alerts and 4 + 7 campaign messages
+        "messages 15 messages: 15 delivered",
         f"balance left {balance}",
     }
     assert expected <= lines, example_runs.summary

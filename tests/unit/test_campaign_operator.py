@@ -562,3 +562,33 @@ def test_deferrable_is_off_when_the_operators_default_is_off(monkeypatch, fresh_
     assert task.execute(make_context()) == UID
     assert task.deferrable is False
     hook.wait_for_campaign.assert_called_once()
+
+
+def test_voice_campaign_with_channel_options_and_extra_fields(hook, emitted):
+    task = op(
+        type="voice",
+        language="EN-GB",
+        gender="female",
+        extra_params={"repeat": 2},
+    )
+    assert {"type", "language", "gender", "media_url", "extra_params"} <= set(task.template_fields)
+
+    task.execute(make_context())
+
+    hook.send_campaign.assert_called_once_with(
+        contact_list_ids=[GROUP],
+        message="Spring sale!",
+        sender_id="Acme",
+        type="voice",
+        schedule_time=None,
+        dlt_template_id=None,
+        language="en-gb",
+        gender="female",
+        extra_params={"repeat": 2},
+    )
+
+
+def test_extra_params_cannot_override_the_recipients(hook):
+    with pytest.raises(TextioProInputError, match="extra_params cannot set contact_list_id"):
+        op(extra_params={"contact_list_id": OTHER}).execute(make_context())
+    hook.send_campaign.assert_not_called()

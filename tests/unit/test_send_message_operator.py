@@ -533,3 +533,15 @@ def test_without_task_state_a_retry_sends_again_and_warns(hook, logged, durable)
     text = logged()
     assert "Try 2: no task state keeps what earlier tries sent here" in text
     assert "if an earlier try sent it, this try sends it again" in text
+
+
+def test_extra_params_go_to_every_request(hook, context):
+    run(context, recipients="06 1234 5678", extra_params={"callback_url": "https://x.test/cb"})
+
+    assert hook.send_message.call_args.kwargs["extra_params"] == {"callback_url": "https://x.test/cb"}
+
+
+def test_extra_params_cannot_override_the_recipient(hook, context):
+    with pytest.raises(TextioProInputError, match="extra_params cannot set recipient"):
+        run(context, recipients="06 1234 5678", extra_params={"recipient": "31600000000"})
+    hook.send_message.assert_not_called()
