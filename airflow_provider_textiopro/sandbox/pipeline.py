@@ -147,7 +147,7 @@ class SandboxApp:
             params = _params(query, request)
             account = self._authenticate(style, request.headers, params)
             headers = self.faults.throttle(account.token)
-            base = f"http://{request.headers.get('host') or self.config.host}"
+            base = f"{self.config.scheme}://{request.headers.get('host') or self.config.host}"
             call = api.Call(self.state, account, params, args, base + path)
             with self.state.lock:
                 payload = route.handler(call)
