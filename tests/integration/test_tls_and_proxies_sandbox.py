@@ -6,12 +6,14 @@ import json
 import logging
 
 import pytest
+import requests
 from sandbox_fixtures import SANDBOX_TOKEN
 from tls_support import Certificates, forwarding_proxy, make_certificates
 
 from airflow_provider_textiopro.errors import TextioProServerError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
+from airflow_provider_textiopro.sandbox.__main__ import build_parser, config_from_args, main
 
 pytestmark = pytest.mark.integration
 
@@ -55,8 +57,20 @@ def _hook(monkeypatch, server: SandboxServer, **extra) -> TextioProHook:
     return TextioProHook(CONN_ID)
 
 
-def test_the_sandbox_serves_https(https_sandbox):
-    assert https_sandbox.url.startswith("https://127.0.0.1:")
+def test_the_sandbox_command_line_serves_https(certificates):
+    argv = ["--port", "0", "--quiet", "--tls-cert", str(certificates.server_cert)]
+    config = config_from_args(build_parser().parse_args([*argv, "--tls-key", str(certificates.server_key)]))
+
+    with SandboxServer(config) as server:
+        answer = requests.get(f"{server.url}/api/http/me?api_token=sandbox-token", verify=certificates.ca)
+
+    assert server.url.startswith("https://127.0.0.1:")
+    assert answer.json()["data"]["first_name"] == "Sandbox"
+
+
+def test_the_sandbox_command_line_refuses_a_missing_certificate(capsys, tmp_path):
+    assert main(["--port", "0", "--tls-cert", str(tmp_path / "missing.pem")]) == 1
+    assert "cannot load the TLS certificate" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("style", ["bearer", "api_token"])

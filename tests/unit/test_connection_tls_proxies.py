@@ -123,4 +123,3 @@ def test_verify_false_warns_once_and_is_used_for_every_request(monkeypatch, capl
 
     assert [call.request.req_kwargs["verify"] for call in responses.calls] == [False, False]
     assert caplog.text.count("TLS certificate verification is off for connection 'textiopro_test'") == 1
-
