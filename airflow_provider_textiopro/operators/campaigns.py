@@ -22,7 +22,12 @@ from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCam
 from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
 from airflow_provider_textiopro.send_progress import SentRequest, took_no_effect
-from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
+from airflow_provider_textiopro.validation import (
+    check_number,
+    format_schedule_time,
+    validate_channel,
+    validate_sender_id,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
@@ -49,8 +54,8 @@ def parse_group_uids(value: str | Sequence[str] | None) -> list[str]:
             continue
         if not _GROUP_UID.fullmatch(uid):
             raise TextioProInputError(
-                f"{str(item).strip()!r} is not a contact group uid: group uids are 13 hexadecimal "
-                "characters like '6065ecdc9184a' (TextioProCreateGroupOperator returns one); "
+                f"contact_list_ids: {str(item).strip()!r} is not a contact group uid: group uids are 13 "
+                "hexadecimal characters like '6065ecdc9184a' (TextioProCreateGroupOperator returns one); "
                 "pass uids, not group names."
             )
         if uid not in uids:
@@ -143,14 +148,9 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     ) -> None:
         kwargs["outlets"] = default_outlets("campaign", kwargs.get("outlets"))
         super().__init__(textiopro_conn_id=textiopro_conn_id, **kwargs)
-        if poll_interval <= 0:
-            raise TextioProInputError(
-                f"poll_interval must be a positive number of seconds, not {poll_interval!r}."
-            )
-        if timeout is not None and timeout <= 0:
-            raise TextioProInputError(
-                f"timeout must be a positive number of seconds or None, not {timeout!r}."
-            )
+        check_number("poll_interval (seconds)", poll_interval, minimum=0, above=True)
+        if timeout is not None:
+            check_number("timeout (seconds, or None)", timeout, minimum=0, above=True)
         self.contact_list_ids = contact_list_ids
         self.message = message
         self.sender_id = sender_id
