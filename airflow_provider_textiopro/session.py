@@ -20,17 +20,15 @@ class ConnectionSession(requests.Session):
     def __init__(self, settings: ConnectionSettings, headers: dict[str, str]) -> None:
         super().__init__()
         self.headers.update(headers)
-        self._verify_wins = settings.verify is not None and settings.verify is not True
-        if self._verify_wins:
-            self.verify = settings.verify  # type: ignore[assignment]
+        if settings.verify is False or isinstance(settings.verify, str):
+            self.verify = settings.verify
+        self._verify_wins = self.verify is not True
         if settings.cert is not None:
             self.cert = settings.cert
         if settings.proxies:
             self.proxies.update(settings.proxies)
 
-    def merge_environment_settings(
-        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> dict[str, Any]:
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
         """Merge as requests does, then put the connection's ``verify`` and ``proxies`` back on top."""
         per_request_verify, per_request_proxies = verify is not None, bool(proxies)
         merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
