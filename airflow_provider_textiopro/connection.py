@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import json
+import os
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -15,6 +19,8 @@ from airflow_provider_textiopro.errors import TextioProAuthError, TextioProInput
 
 DEFAULT_BASE_URL = "https://app.textiopro.com"
 DEFAULT_CONN_ID = "textiopro_default"
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
 
 
 def validate_auth_style(value: Any) -> str:
@@ -119,6 +125,77 @@ def _number(conn_id: str, key: str, value: Any, cast: type, minimum: float) -> A
     return number
 
 
+def _path(conn_id: str, key: str, value: str, what: str, *, directory: bool = False) -> str:
+    """Return ``value`` (``~`` expanded) when it names an existing file, or raise TextioProInputError."""
+    path = os.path.expanduser(value)
+    if os.path.isfile(path) or (directory and os.path.isdir(path)):
+        return path
+    raise TextioProInputError(
+        f"Connection {conn_id!r}: extra {key!r} names {what} {value!r} that does not exist on this "
+        "machine: give a path the Airflow workers can read."
+    )
+
+
+def parse_verify(conn_id: str, value: Any) -> bool | str | None:
+    """Return the ``verify`` extra: True, False, a CA bundle path, or None when unset.
+
+    :raises TextioProInputError: not a boolean, or a path that does not exist.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        raise TextioProInputError(
+            f"Connection {conn_id!r}: extra 'verify' must be true, false or the path of a CA bundle, "
+            f"got {value!r} ({type(value).__name__})."
+        )
+    if value.lower() in TRUE_WORDS + FALSE_WORDS:
+        return value.lower() in TRUE_WORDS
+    return _path(conn_id, "verify", value, "a CA bundle", directory=True)
+
+
+def parse_cert(conn_id: str, value: Any) -> str | tuple[str, str] | None:
+    """Return the ``cert`` extra: a client certificate path, a (certificate, key) pair, or None.
+
+    A string with a comma is read as ``"certificate path,key path"``.
+
+    :raises TextioProInputError: not a path or a pair of paths, or a file that does not exist.
+    """
+    if value is None:
+        return None
+    parts = value.split(",") if isinstance(value, str) else value
+    if (
+        not isinstance(parts, (list, tuple))
+        or not 1 <= len(parts) <= 2
+        or not all(isinstance(part, str) and part.strip() for part in parts)
+    ):
+        raise TextioProInputError(
+            f"Connection {conn_id!r}: extra 'cert' must be the path of a client certificate (PEM, with "
+            f"its key) or a pair [certificate path, key path], got {value!r}."
+        )
+    paths = [_path(conn_id, "cert", part.strip(), "a client certificate file") for part in parts]
+    return paths[0] if len(paths) == 1 else (paths[0], paths[1])
+
+
+def parse_proxies(conn_id: str, value: Any) -> dict[str, str] | None:
+    """Return the ``proxies`` extra (a JSON object, as requests takes it), or None when unset.
+
+    :raises TextioProInputError: not a JSON object of strings.
+    """
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):  # not JSON: refused below as a string
+            value = json.loads(value)
+    if value is None or value == {}:
+        return None
+    if not isinstance(value, Mapping) or not all(
+        isinstance(key, str) and isinstance(url, str) and url.strip() for key, url in value.items()
+    ):
+        raise TextioProInputError(
+            f"Connection {conn_id!r}: extra 'proxies' must be a JSON object mapping a scheme to a proxy "
+            'URL, such as {"https": "http://proxy.example.com:3128"}; got a value of another shape.'
+        )
+    return {key: url.strip() for key, url in value.items()}
+
+
 @dataclass(frozen=True)
 class ConnectionSettings:
     """Everything the hook needs from its connection.
@@ -133,6 +210,11 @@ class ConnectionSettings:
     :param max_retries: how many times a failed request may be repeated (0: never).
     :param retry_wait_min: first backoff wait, in seconds.
     :param retry_wait_max: longest backoff wait, in seconds.
+    :param verify: check the server's TLS certificate (True), do not (False), or check it against
+        this CA bundle path; None leaves it to requests (its default, ``REQUESTS_CA_BUNDLE``).
+    :param cert: a client certificate path, or a (certificate, key) pair of paths.
+    :param proxies: proxy URL by scheme or host, as requests takes them (never shown in ``repr``:
+        a proxy URL may hold a password).
     """
 
     base_url: str
@@ -145,6 +227,9 @@ class ConnectionSettings:
     max_retries: int = 5
     retry_wait_min: float = 1.0
     retry_wait_max: float = 30.0
+    verify: bool | str | None = None
+    cert: str | tuple[str, str] | None = None
+    proxies: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
     def from_connection(
@@ -202,4 +287,7 @@ class ConnectionSettings:
             max_retries=_number(conn_id, "max_retries", max_retries, int, 0),
             retry_wait_min=wait_min,
             retry_wait_max=max(wait_min, wait_max),
+            verify=parse_verify(conn_id, _extra(extra, "verify")),
+            cert=parse_cert(conn_id, _extra(extra, "cert")),
+            proxies=parse_proxies(conn_id, _extra(extra, "proxies")),
         )

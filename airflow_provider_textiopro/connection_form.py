@@ -58,6 +58,27 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
             "or https (http for the local machine) when it has none."
         ),
     },
+    "verify": {
+        "label": "Verify TLS certificate",
+        "schema": {"type": ["string", "null"]},
+        "description": (
+            "true (default), false (not advised: the token could be read on the way), or the path of "
+            "a CA bundle (PEM) on the Airflow workers that signed the server's certificate."
+        ),
+    },
+    "cert": {
+        "label": "Client certificate",
+        "schema": {"type": ["string", "null"]},
+        "description": (
+            "Path of a client certificate (PEM with its key), or 'certificate path,key path', "
+            "on the Airflow workers."
+        ),
+    },
+    "proxies": {
+        "label": "Proxies (JSON)",
+        "schema": {"type": ["string", "null"]},
+        "description": 'Proxy URL by scheme, as requests takes them: {"https": "http://proxy:3128"}.',
+    },
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
@@ -69,6 +90,9 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "default_sender_id": "MyShop",
         "default_region": "NL",
         "timezone": "Europe/Amsterdam",
+        "verify": "/etc/ssl/certs/company-ca.pem",
+        "cert": "/etc/airflow/client.pem",
+        "proxies": '{"https": "http://proxy.example.com:3128"}',
     },
 }
 

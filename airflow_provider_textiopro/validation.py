@@ -245,6 +245,33 @@ def format_schedule_time(
     return moment.strftime(SCHEDULE_FORMAT)
 
 
+def check_number(
+    name: str,
+    value: Any,
+    *,
+    minimum: float,
+    maximum: float | None = None,
+    whole: bool = False,
+    above: bool = False,
+) -> Any:
+    """Return ``value`` when it is a number (an int with ``whole``) within the bounds.
+
+    :param name: the argument's name, for the error.
+    :param above: ``value`` must be greater than ``minimum``, not equal to it.
+    :raises TextioProInputError: not a number (a string or a bool counts as none), or out of bounds.
+    """
+    kinds = (int,) if whole else (int, float)
+    valid = isinstance(value, kinds) and not isinstance(value, bool)
+    valid = valid and (value > minimum if above else value >= minimum)
+    if not valid or (maximum is not None and value > maximum):
+        kind = "a whole number" if whole else "a number"
+        bounds = f"greater than {minimum:g}" if above else f"at least {minimum:g}"
+        if maximum is not None:
+            bounds = f"from {minimum:g} to {maximum:g}"
+        raise TextioProInputError(f"{name} must be {kind} {bounds}, not {value!r}.")
+    return value
+
+
 def _type_name(value: Any) -> str:
     """Return the name of ``value``'s class (the ``type`` builtin is shadowed by parameters here)."""
     return value.__class__.__name__

@@ -54,6 +54,7 @@ from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, r
 from airflow_provider_textiopro.phone import normalize_phone, normalize_recipients
 from airflow_provider_textiopro.redaction import scrub, scrub_logger, token_forms
 from airflow_provider_textiopro.retries import RetryPolicy, build_retrying, was_not_sent
+from airflow_provider_textiopro.session import ConnectionSession
 from airflow_provider_textiopro.validation import (
     format_schedule_time,
     require_sender_id,
@@ -205,14 +206,24 @@ class TextioProHook(BaseHook):
         return self.settings.timezone
 
     def get_conn(self) -> requests.Session:
-        """Return the hook's HTTP session (one per hook, kept alive between calls)."""
+        """Return the hook's HTTP session (one per hook, kept alive between calls).
+
+        It carries the connection's ``verify``, ``cert`` and ``proxies`` extras.
+        """
         if self._session is None:
             scrub_logger("urllib3.connectionpool")  # its DEBUG lines quote URLs, api_token included
-            session = requests.Session()
-            session.headers.update(
-                {"User-Agent": USER_AGENT, "Accept": "application/json", "Content-Type": "application/json"}
+            settings = self.settings
+            if settings.verify is False:
+                self.log.warning(
+                    "TLS certificate verification is off for connection %r (extra verify=false): "
+                    "anyone on the network path can read the token. Give verify the path of a CA "
+                    "bundle instead.",
+                    self.textiopro_conn_id,
+                )
+            self._session = ConnectionSession(
+                settings,
+                {"User-Agent": USER_AGENT, "Accept": "application/json", "Content-Type": "application/json"},
             )
-            self._session = session
         return self._session
 
     def test_connection(self) -> tuple[bool, str]:
@@ -827,7 +838,8 @@ class TextioProHook(BaseHook):
         if isinstance(error, requests.exceptions.SSLError):
             return TextioProServerError(
                 f"TextioPro {operation} failed: the TLS handshake with {self.base_url} failed ({reason}). "
-                "Check the connection's host and the machine's certificates.",
+                "Check the connection's host, and its verify extra: the path of the CA bundle that signed "
+                "the server's certificate (or the machine's certificates).",
                 operation=operation,
             )
         if isinstance(error, (requests.ConnectionError, requests.Timeout)):

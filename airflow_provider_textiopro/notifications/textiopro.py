@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.compat import BaseNotifier, redact
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
+from airflow_provider_textiopro.errors import TextioProInputError
 from airflow_provider_textiopro.hooks import textiopro_hook
 from airflow_provider_textiopro.segments import check_max_segments, estimate_segments
 from airflow_provider_textiopro.validation import validate_type_unless_templated
@@ -162,6 +163,10 @@ class TextioProNotifier(BaseNotifier):
         context: Context | None = None,
     ) -> None:
         super().__init__()
+        if recipients is None or (isinstance(recipients, (str, list, tuple, set)) and not recipients):
+            raise TextioProInputError(
+                f"recipients is empty ({recipients!r}): give the phone numbers to alert."
+            )
         self.recipients = recipients
         self.message = message
         self.sender_id = sender_id

@@ -23,6 +23,7 @@ from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
 from airflow_provider_textiopro.send_progress import SentRequest, took_no_effect
 from airflow_provider_textiopro.validation import (
+    check_number,
     format_schedule_time,
     require_sender_id,
     validate_channel,
@@ -54,8 +55,8 @@ def parse_group_uids(value: str | Sequence[str] | None) -> list[str]:
             continue
         if not _GROUP_UID.fullmatch(uid):
             raise TextioProInputError(
-                f"{str(item).strip()!r} is not a contact group uid: group uids are 13 hexadecimal "
-                "characters like '6065ecdc9184a' (TextioProCreateGroupOperator returns one); "
+                f"contact_list_ids: {str(item).strip()!r} is not a contact group uid: group uids are 13 "
+                "hexadecimal characters like '6065ecdc9184a' (TextioProCreateGroupOperator returns one); "
                 "pass uids, not group names."
             )
         if uid not in uids:
@@ -163,14 +164,9 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     ) -> None:
         kwargs["outlets"] = default_outlets("campaign", kwargs.get("outlets"))
         super().__init__(textiopro_conn_id=textiopro_conn_id, **kwargs)
-        if poll_interval <= 0:
-            raise TextioProInputError(
-                f"poll_interval must be a positive number of seconds, not {poll_interval!r}."
-            )
-        if timeout is not None and timeout <= 0:
-            raise TextioProInputError(
-                f"timeout must be a positive number of seconds or None, not {timeout!r}."
-            )
+        check_number("poll_interval (seconds)", poll_interval, minimum=0, above=True)
+        if timeout is not None:
+            check_number("timeout (seconds, or None)", timeout, minimum=0, above=True)
         self.contact_list_ids = contact_list_ids
         self.message = message
         self.sender_id = sender_id

@@ -18,6 +18,7 @@ from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.contact_sync import ContactSync, ContactWrite, FullSync, validate_full_sync
 from airflow_provider_textiopro.errors import TextioProAuthError, TextioProError, TextioProInputError
 from airflow_provider_textiopro.hooks import textiopro_hook
+from airflow_provider_textiopro.validation import check_number
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.compat import Context
@@ -221,10 +222,8 @@ class BaseTextioProContactSyncOperator(BaseOperator):
     ) -> None:
         kwargs["outlets"] = default_outlets("group", kwargs.get("outlets"))
         super().__init__(**kwargs)
-        if not 0 <= max_invalid_ratio <= 1:
-            raise TextioProInputError(f"max_invalid_ratio must be from 0 to 1, got {max_invalid_ratio!r}.")
-        if max_workers < 1:
-            raise TextioProInputError(f"max_workers must be at least 1, got {max_workers!r}.")
+        check_number("max_invalid_ratio", max_invalid_ratio, minimum=0, maximum=1)
+        check_number("max_workers", max_workers, minimum=1, whole=True)
         self.group_uid = group_uid
         self.full_sync = validate_full_sync(full_sync)
         self.max_invalid_ratio = max_invalid_ratio
@@ -238,7 +237,11 @@ class BaseTextioProContactSyncOperator(BaseOperator):
 
     @abstractmethod
     def iter_batches(self, context: Context) -> Iterator[Iterable[Mapping[str, Any]]]:
-        """Yield the input records, batch by batch."""
+        """Return an iterator of the input records, batch by batch.
+
+        It is asked for before the group is read: input it can check without reading it all
+        is refused there, before any request.
+        """
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Sync the group with the records of :meth:`iter_batches` and return the counts."""
@@ -247,6 +250,7 @@ class BaseTextioProContactSyncOperator(BaseOperator):
         group_uid = str(self.group_uid or "").strip()
         if not group_uid:
             raise TextioProInputError("group_uid is empty: give the uid of the contact group to sync.")
+        batches = self.iter_batches(context)
         existing = list(self.hook.list_contacts(group_uid))
         self.log.info("Group %s has %s contacts.", group_uid, len(existing))
         sync = ContactSync(
@@ -258,7 +262,7 @@ class BaseTextioProContactSyncOperator(BaseOperator):
         invalid_rows: list[dict[str, Any]] = []
         new_hook = partial(textiopro_hook, self.textiopro_conn_id)
         with _ContactWriter(new_hook, group_uid, self.max_workers, self.log) as writer:
-            for records in self.iter_batches(context):
+            for records in batches:
                 plan = sync.plan_batch(records)
                 unchanged += plan.unchanged
                 for invalid in plan.invalid[: MAX_REPORTED_INVALID_ROWS - len(invalid_rows)]:
@@ -328,7 +332,7 @@ class TextioProUpsertContactsOperator(BaseTextioProContactSyncOperator):
         self.records = records
 
     def iter_batches(self, context: Context) -> Iterator[Iterable[Mapping[str, Any]]]:
-        """Yield the records in batches of 1000."""
+        """Return the records in batches of 1000, or refuse records of the wrong shape."""
         records = self.records
         if isinstance(records, str):
             try:
@@ -339,7 +343,7 @@ class TextioProUpsertContactsOperator(BaseTextioProContactSyncOperator):
             raise TextioProInputError(
                 f"records must be a list (or iterable) of dicts, not {type(records).__name__}."
             )
-        yield from _batches(records, RECORDS_BATCH_SIZE)
+        return _batches(records, RECORDS_BATCH_SIZE)
 
 
 __all__ = [

@@ -132,6 +132,8 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         validate_type_unless_templated(type)
         if max_segments is not None:
             check_max_segments(max_segments)
+        if not isinstance(check_balance, bool):
+            raise TextioProInputError(f"check_balance must be True or False, not {check_balance!r}.")
         self.recipients = recipients
         self.message = message
         self.sender_id = sender_id

@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="textiopro-sandbox",
         description="Run a local TextioPro API server (both /api/v3 and /api/http) for demos and tests.",
-        epilog=f"Prints one line '{READY_LINE.format(url='http://HOST:PORT')}' on stdout once it serves. "
+        epilog=f"Prints one line '{READY_LINE.format(url='http://HOST:PORT')}' (https with --tls-cert) "
+        "on stdout once it serves. "
         "Stop it with Ctrl-C or SIGTERM.",
     )
 
@@ -118,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="numbers ending with ENDING reply TEXT to every send, e.g. 1=YES (repeatable)",
     )
     setting("--auto-reply-delay", "time from a send to its automatic reply", type=float, metavar="SECONDS")
+    tls = parser.add_argument_group("HTTPS")
+    tls.add_argument(
+        "--tls-cert",
+        metavar="PEM",
+        help="serve HTTPS with this certificate (chain) file; the ready line then says https://",
+    )
+    tls.add_argument(
+        "--tls-key", metavar="PEM", help="private key of --tls-cert (default: the key is in that file)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no request log on stderr")
     return parser
 
@@ -155,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = SandboxServer(config)
     try:
         server.start()
+    except ValueError as exc:
+        print(f"textiopro-sandbox: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         where = f"{config.host}:{config.port}"
         print(f"textiopro-sandbox: cannot listen on {where}: {exc.strerror}", file=sys.stderr)

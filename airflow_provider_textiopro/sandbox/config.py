@@ -36,6 +36,8 @@ class SandboxConfig:
     :param auto_reply_delay: seconds from a send to its automatic reply.
     :param quiet: no request log on stderr.
     :param faults: faults in force after start and after every reset.
+    :param tls_cert: PEM certificate (chain) file: serve HTTPS instead of HTTP.
+    :param tls_key: PEM private key file of ``tls_cert`` (None: the key is in ``tls_cert``).
     """
 
     host: str = "127.0.0.1"
@@ -54,6 +56,8 @@ class SandboxConfig:
     auto_reply_delay: float = 2.0
     quiet: bool = False
     faults: Faults = field(default_factory=Faults)
+    tls_cert: str | None = None
+    tls_key: str | None = None
 
     def __post_init__(self) -> None:
         tokens = (self.tokens,) if isinstance(self.tokens, str) else tuple(self.tokens)
@@ -71,9 +75,16 @@ class SandboxConfig:
             raise ValueError("failure_rate must be between 0 and 1.")
         if self.initial_status not in INITIAL_STATUSES:
             raise ValueError(f"initial_status must be one of {', '.join(INITIAL_STATUSES)}.")
+        if self.tls_key and not self.tls_cert:
+            raise ValueError("tls_key needs tls_cert (the certificate the key belongs to).")
         if self.balance is not None:
             object.__setattr__(self, "balance", _decimal(self.balance, "balance"))
         object.__setattr__(self, "cost_per_segment", _decimal(self.cost_per_segment, "cost_per_segment"))
+
+    @property
+    def scheme(self) -> str:
+        """``https`` with a TLS certificate, else ``http``."""
+        return "https" if self.tls_cert else "http"
 
     @property
     def token(self) -> str:

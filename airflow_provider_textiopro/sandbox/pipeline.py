@@ -143,7 +143,7 @@ class SandboxApp:
 
     def _api(self, request: Request, path: str, query: str) -> Response:
         wants_json = "json" in request.headers.get("accept", "").lower()
-        base = f"http://{request.headers.get('host') or self.config.host}"
+        base = f"{self.config.scheme}://{request.headers.get('host') or self.config.host}"
         try:
             style, relative = _style(path)
             slow = self.faults.faults.slow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Iterator
@@ -84,9 +85,35 @@ class _HTTPServer(ThreadingHTTPServer):
             with suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
 
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Complete the TLS handshake (on the request's thread, not the accept loop), then serve."""
+        if isinstance(request, ssl.SSLSocket):
+            try:
+                request.do_handshake()
+            except (ssl.SSLError, OSError) as exc:
+                self.app.log(f"TLS handshake with {client_address[0]} failed: {exc}")
+                return
+        super().finish_request(request, client_address)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
+
+def tls_context(config: SandboxConfig) -> ssl.SSLContext | None:
+    """Return the server TLS context of ``config.tls_cert``/``tls_key``, or None to serve plain HTTP.
+
+    :raises ValueError: a file is missing or is not a PEM certificate and its key.
+    """
+    if not config.tls_cert:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        key = f" and key {config.tls_key!r}" if config.tls_key else ""
+        raise ValueError(f"cannot load the TLS certificate {config.tls_cert!r}{key}: {exc}") from None
+    return context
 
 
 class SandboxServer:
@@ -110,8 +137,12 @@ class SandboxServer:
         """Bind the port and serve on a daemon thread; return self."""
         if self._httpd is not None:
             raise RuntimeError("The sandbox is already running.")
+        context = tls_context(self.config)
         self.app.stopping.clear()
-        self._httpd = _HTTPServer((self.config.host, self.config.port), self.app)
+        httpd = _HTTPServer((self.config.host, self.config.port), self.app)
+        if context is not None:
+            httpd.socket = context.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
+        self._httpd = httpd
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -154,8 +185,8 @@ class SandboxServer:
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:8085`` (use it as the connection's host)."""
-        return f"http://{self.config.host or '127.0.0.1'}:{self.port}"
+        """Base URL, e.g. ``http://127.0.0.1:8085`` (``https`` with TLS; use it as the connection's host)."""
+        return f"{self.config.scheme}://{self.config.host or '127.0.0.1'}:{self.port}"
 
     @property
     def token(self) -> str:

@@ -91,7 +91,8 @@ def _collect(value: Any, uids: list[str]) -> None:
     if isinstance(value, Mapping):
         if "uids" not in value:
             raise TextioProInputError(
-                f"Expected the send operator's result (a dict with 'uids'), got keys {sorted(value)}."
+                f"message_uids must be uids or the send operator's result (a dict with 'uids'), "
+                f"got a dict with keys {sorted(value)}."
             )
         _collect(value["uids"], uids)
         return

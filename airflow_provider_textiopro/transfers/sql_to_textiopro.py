@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_textiopro.compat import AirflowOptionalProviderFeatureException, BaseHook
 from airflow_provider_textiopro.errors import TextioProInputError
 from airflow_provider_textiopro.operators.contacts import BaseTextioProContactSyncOperator
+from airflow_provider_textiopro.validation import check_number
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
@@ -84,8 +85,20 @@ class SqlToTextioProContactsOperator(BaseTextioProContactSyncOperator):
             raise TextioProInputError("Give either sql or table (not both, not neither).")
         if where and table is None:
             raise TextioProInputError("where only applies to table; put the condition in sql.")
-        if chunk_size < 1:
-            raise TextioProInputError(f"chunk_size must be at least 1, got {chunk_size!r}.")
+        check_number("chunk_size", chunk_size, minimum=1, whole=True)
+        if not isinstance(phone_column, str) or not phone_column.strip():
+            raise TextioProInputError(f"phone_column must be a column name, not {phone_column!r}.")
+        if column_mapping is not None and (
+            not isinstance(column_mapping, Mapping)
+            or not all(
+                isinstance(name, str) and name.strip() and isinstance(tag, str) and tag.strip()
+                for name, tag in column_mapping.items()
+            )
+        ):
+            raise TextioProInputError(
+                "column_mapping must map column names to field tags, such as "
+                f"{{'first_name': 'FIRST_NAME'}}, not {column_mapping!r}."
+            )
         self.conn_id = conn_id
         self.sql = sql
         self.table = table

@@ -18,9 +18,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pytest
+import requests
 from dag_runner import run_dag
 from warehouse import use_sqlite
 
@@ -75,13 +76,13 @@ def xcom(dag_run: Any, task_id: str) -> Any:
     return dag_run.get_task_instance(task_id).xcom_pull(task_ids=task_id)
 
 
-def use_textiopro(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> str:
-    """Point ``textiopro_default`` at ``sandbox`` (bearer style); return the conn id."""
+def use_textiopro(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, auth_style: str = "bearer") -> str:
+    """Point ``textiopro_default`` at ``sandbox`` in ``auth_style``; return the conn id."""
     connection = {
         "conn_type": "textiopro",
         "host": sandbox.url,
         "password": sandbox.token,
-        "extra": {"timeout": 10, "retry_wait_min": 0.01, "retry_wait_max": 0.1},
+        "extra": {"auth_style": auth_style, "timeout": 10, "retry_wait_min": 0.01, "retry_wait_max": 0.1},
     }
     monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps(connection))
     return CONN_ID
@@ -221,13 +222,27 @@ def token_leaks(places: dict[str, str], token: str) -> list[str]:
     return [place for place, text in places.items() if any(form in text for form in forms)]
 
 
+class MaskedFormatter(logging.Formatter):
+    """Format a record, then mask it with Airflow's secrets masker, as Airflow's task log handler does."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from airflow_provider_textiopro.compat import redact
+
+        return str(redact(super().format(record)))
+
+
 @contextlib.contextmanager
-def captured_logs() -> Iterator[io.StringIO]:
-    """Collect what is printed (Airflow 3's task logs) and logged (Airflow 2's) in the block."""
+def captured_logs(level: int = logging.INFO) -> Iterator[io.StringIO]:
+    """Collect what is printed (Airflow 3's task logs) and logged (Airflow 2's) in the block.
+
+    Below INFO, other libraries' records (urllib3 prints each URL at DEBUG) are written as Airflow's
+    own handler writes them: through the secrets masker.
+    """
     text = io.StringIO()
     handler = logging.StreamHandler(text)
-    handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter("%(levelname)s [%(name)s] %(message)s"))
+    handler.setLevel(level)
+    formatter = logging.Formatter if level >= logging.INFO else MaskedFormatter
+    handler.setFormatter(formatter("%(levelname)s [%(name)s] %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     try:
@@ -269,12 +284,17 @@ class ExampleRuns:
 
 
 @contextlib.contextmanager
-def run_examples(dag_bag: Any, warehouse: Path) -> Iterator[ExampleRuns]:
+def run_examples(
+    dag_bag: Any, warehouse: Path, *, auth_style: str = "bearer", sandbox_log: TextIO | None = None
+) -> Iterator[ExampleRuns]:
     """Run every example DAG once, in the demo's order, against a sandbox started for them.
 
     Right after the warehouse sync, the runs it queued are read; after the last run, the demo's
     summary, so that runs made later by other tests change neither. The connections are set
     only until then; the sandbox lives until the block ends.
+
+    :param auth_style: the connection's style.
+    :param sandbox_log: where the sandbox writes its request log (default: it is quiet).
     """
     with (
         run_sandbox(
@@ -285,19 +305,20 @@ def run_examples(dag_bag: Any, warehouse: Path) -> Iterator[ExampleRuns]:
             campaign_step_delay=0.3,
             auto_replies=AUTO_REPLIES,
             auto_reply_delay=0,
-            quiet=True,
+            quiet=sandbox_log is None,
+            log_stream=sandbox_log,
         ) as sandbox,
         pytest.MonkeyPatch.context() as monkeypatch,
     ):
         examples = ExampleRuns(sandbox, warehouse)
-        use_textiopro(monkeypatch, sandbox)
+        use_textiopro(monkeypatch, sandbox, auth_style)
         use_sqlite(monkeypatch, WAREHOUSE_CONN_ID, warehouse)
         unpause(monkeypatch, set(DEMO_ORDER))
         start = time.time()
         for dag_id in DEMO_ORDER:
             if dag_id == SYNC:
                 clear_queue(CAMPAIGN)  # the marketing DAG's upsert queued it too: any group sync does
-            with captured_logs() as logs:
+            with captured_logs(logging.getLogger().getEffectiveLevel()) as logs:
                 examples.runs[dag_id] = run(dag_bag, dag_id)
             examples.logs[dag_id] = logs.getvalue()
             if dag_id == SYNC:
@@ -306,3 +327,34 @@ def run_examples(dag_bag: Any, warehouse: Path) -> Iterator[ExampleRuns]:
         examples.summary = demo_summary(DEMO_ORDER, start)
         monkeypatch.undo()
         yield examples
+
+
+def write_token_report(out: Path) -> None:
+    """Run every example DAG in ``api_token`` style; write to ``out`` (JSON) what a person can read.
+
+    Run as ``python tests/dags/example_runs.py OUT.json`` in a process of its own, so that
+    Airflow configures its logging from the environment (``AIRFLOW__LOGGING__LOGGING_LEVEL``).
+    The report holds each run's task states, and by place the text of its XComs, rendered
+    fields and logs, the sandbox's request log on stderr and its ``GET /_sandbox/requests``.
+    """
+    sandbox_log = io.StringIO()
+    dag_bag = load_dag_bag()
+    with run_examples(
+        dag_bag, out.with_suffix(".db"), auth_style="api_token", sandbox_log=sandbox_log
+    ) as runs:
+        shown = requests.get(f"{runs.sandbox.url}/_sandbox/requests", timeout=10).text
+        places = {
+            f"{dag_id}: {place}": text
+            for dag_id, dag_run in runs.runs.items()
+            for place, text in token_places(dag_run, runs.logs[dag_id]).items()
+        }
+        report = {
+            "token": runs.sandbox.token,
+            "states": {dag_id: task_states(dag_run) for dag_id, dag_run in runs.runs.items()},
+            "places": {**places, "sandbox stderr": sandbox_log.getvalue(), "GET /_sandbox/requests": shown},
+        }
+    out.write_text(json.dumps(report))
+
+
+if __name__ == "__main__":
+    write_token_report(Path(sys.argv[1]))

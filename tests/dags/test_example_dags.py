@@ -10,11 +10,17 @@ state is asserted, so a failing task fails the test.
 from __future__ import annotations
 
 import ast
+import json
+import os
+import re
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import example_runs
 import pytest
 from airflow.providers.common.compat.sdk import AirflowSkipException
 from dag_runner import recorded_events
@@ -42,6 +48,11 @@ from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 pytestmark = pytest.mark.dags
 
 ALLOWED_AIRFLOW_IMPORTS = {"airflow.providers.common.compat.sdk"}
+TESTS = Path(__file__).resolve().parents[1]
+# Airflow 3's dag.test() runs tasks with in-process comms that log each message to the supervisor at
+# DEBUG, the secret of a MaskSecret included (InProcessSupervisorComms.send). A real supervisor logs
+# "Received message from task runner (body omitted)" for it. These lines are Airflow's test harness.
+DAG_TEST_MASK_SECRET_LINE = re.compile(r"^.*Sending request\s.*msg=MaskSecret\(value=.*$", re.MULTILINE)
 
 
 @pytest.fixture
@@ -192,6 +203,43 @@ def test_no_run_leaks_the_token(example_runs, dag_id):
     assert any(place.startswith("XCom ") for place in places)
     assert rendered_fields(dag_run)
     assert "airflow_provider_textiopro" in places["task logs"]
+
+
+def test_a_debug_run_in_api_token_style_leaves_the_token_nowhere(tmp_path):
+    report_file = tmp_path / "report.json"
+    env = {
+        **os.environ,
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "DEBUG",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])),
+    }
+    process = subprocess.run(
+        [sys.executable, example_runs.__file__, str(report_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    report = json.loads(report_file.read_text())
+    places = {**report["places"], "output of the run's process": process.stdout + process.stderr}
+
+    shown = {place: DAG_TEST_MASK_SECRET_LINE.sub("", text) for place, text in places.items()}
+    assert token_leaks(shown, report["token"]) == []
+
+    # What was checked: every example ran (campaigns need the bearer API, so those tasks failed and
+    # their exception texts are in the logs), at DEBUG, with urllib3's line for each request's URL.
+    states = report["states"]
+    assert set(states[ALERTS].values()) == set(states[SYNC].values()) == {"success"}
+    assert states[MARKETING]["send_campaign"] == states[CAMPAIGN]["send_campaign"] == "failed"
+    logs = "\n".join(text for place, text in places.items() if place.endswith("task logs"))
+    assert "TextioProAuthStyleError" in logs
+    assert re.search(r"(?i)debug.*TextioPro POST http://127\.0\.0\.1:\d+/api/http/sms/send", logs)
+    urls = re.findall(r'urllib3.connectionpool\] http://\S+ "(\w+ /api/http/\S*) HTTP/1\.1"', logs)
+    assert "POST /api/http/sms/send" in urls
+    assert all("api_token=***" in url for url in urls if "api_token" in url)
+    assert "POST /api/http/sms/send -> 200" in places["sandbox stderr"]
+    assert '"path": "/api/http/sms/send"' in places["GET /_sandbox/requests"]
 
 
 def test_warehouse_campaign_runs_only_for_the_warehouse_group(dag_bag, textiopro_conn):

@@ -7,11 +7,13 @@ import logging
 import os
 import time
 from unittest import mock
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import pytest
 from sandbox_fixtures import SANDBOX_TOKEN, post_statuses
 
+from airflow_provider_textiopro import endpoints as ep
+from airflow_provider_textiopro.compat import redact
 from airflow_provider_textiopro.errors import (
     TextioProAuthError,
     TextioProAuthStyleError,
@@ -22,6 +24,7 @@ from airflow_provider_textiopro.errors import (
 )
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.models import CampaignStatus, MessageStatus
+from airflow_provider_textiopro.redaction import token_forms
 
 pytestmark = pytest.mark.integration
 
@@ -257,3 +260,27 @@ def test_no_token_in_the_hook_logs(hook, sandbox, caplog):
     assert caplog.records
     assert SANDBOX_TOKEN not in caplog.text
     assert quote(SANDBOX_TOKEN, safe="") not in caplog.text
+
+
+def test_urllib3_debug_url_of_a_get_read_is_masked_by_the_tokens_registered_forms(
+    textiopro_conn_api_token, sandbox
+):
+    hook = TextioProHook(textiopro_conn_api_token)
+    hook._verbs[ep.BALANCE.name] = "GET"  # as after a 405 fallback: the token travels in the query string
+    urllib3_log = logging.getLogger("urllib3.connectionpool")
+    lines: list[str] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    urllib3_log.addHandler(handler)
+    level = urllib3_log.level
+    urllib3_log.setLevel(logging.DEBUG)
+    try:
+        hook.get_balance()
+    finally:
+        urllib3_log.setLevel(level)
+        urllib3_log.removeHandler(handler)
+
+    [url_line] = [line for line in lines if "/api/http/balance?" in line]
+    assert quote_plus(SANDBOX_TOKEN) in url_line  # urllib3 prints the URL as sent, token URL-encoded
+    assert "api_token=***" in redact(url_line)  # Airflow's masker, given the token's forms, hides it
+    assert not any(form in redact(url_line) for form in token_forms(SANDBOX_TOKEN))

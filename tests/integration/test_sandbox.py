@@ -940,6 +940,7 @@ def test_cli_starts_serves_and_stops_cleanly() -> None:
         (["--failure-rate", "2"], "failure_rate must be between 0 and 1"),
         (["--balance", "lots"], "not a number: 'lots'"),
         (["--rate-limit-style", "418"], "invalid choice: '418'"),
+        (["--tls-key", "sandbox.key"], "tls_key needs tls_cert"),
     ],
 )
 def test_cli_refuses_bad_options(capsys: pytest.CaptureFixture[str], argv: list[str], complaint: str) -> None:

@@ -88,6 +88,9 @@ def test_connection_form_matches_the_connection_contract():
         "retry_wait_min",
         "retry_wait_max",
         "scheme",
+        "verify",
+        "cert",
+        "proxies",
     }
     assert CONNECTION["conn-fields"]["auth_style"]["schema"]["enum"] == ["bearer", "api_token"]
     behaviour = CONNECTION["ui-field-behaviour"]
