@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from airflow_provider_textiopro.sandbox.faults import Faults
 
@@ -30,6 +31,14 @@ class SandboxConfig:
     :param currency: symbol written before the balance.
     :param legacy: answer the shapes of older servers (``remaining_unit``, flat contacts,
         messages without ``sms_count``).
+    :param timezone: the accounts' timezone: ``me`` answers it and ``schedule_time`` is read in it.
+    :param single_send_now: send a one-recipient ``sms/send`` at once even with a
+        ``schedule_time``, answering its message, as the reference platform does.
+    :param first_campaign_uid: answer ``sms/campaign`` with the uid of the account's first
+        campaign instead of the new one's, as the reference platform does.
+    :param gateway_refuses: number prefixes the gateway refuses as the reference platform
+        does: alone, HTTP 403 ``Failed``; in a send to several, a message with
+        ``customer_status`` ``Failed``, cost 0 and a uid in ``data``.
     :param quiet: no request log on stderr.
     :param faults: faults in force after start and after every reset.
     """
@@ -46,6 +55,10 @@ class SandboxConfig:
     cost_per_segment: Decimal = Decimal("1")
     currency: str = "\u20b1"
     legacy: bool = False
+    timezone: str = "UTC"
+    single_send_now: bool = False
+    first_campaign_uid: bool = False
+    gateway_refuses: tuple[str, ...] = ()
     quiet: bool = False
     faults: Faults = field(default_factory=Faults)
 
@@ -65,6 +78,16 @@ class SandboxConfig:
         if self.balance is not None:
             object.__setattr__(self, "balance", _decimal(self.balance, "balance"))
         object.__setattr__(self, "cost_per_segment", _decimal(self.cost_per_segment, "cost_per_segment"))
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"timezone must be an IANA name such as 'Asia/Kolkata', got {self.timezone!r}."
+            ) from None
+        prefixes = (self.gateway_refuses,) if isinstance(self.gateway_refuses, str) else self.gateway_refuses
+        if not all(isinstance(p, str) and p.isdigit() for p in prefixes):
+            raise ValueError(f"gateway_refuses must hold digit prefixes, got {self.gateway_refuses!r}.")
+        object.__setattr__(self, "gateway_refuses", tuple(prefixes))
 
     @property
     def token(self) -> str:
