@@ -140,7 +140,8 @@ class TextioProHook(BaseHook):
     password the API token, and its extra holds ``auth_style`` (``bearer``: ``/api/v3``
     with an Authorization header, the default; ``api_token``: ``/api/http`` with the
     token in the request), ``timeout``, ``default_sender_id``, ``default_region``,
-    ``timezone``, ``max_retries``, ``retry_wait_min``, ``retry_wait_max`` and ``scheme``.
+    ``timezone`` (else the account profile's, see :attr:`timezone`), ``max_retries``,
+    ``retry_wait_min``, ``retry_wait_max`` and ``scheme``.
 
     :param textiopro_conn_id: the Airflow connection id.
     :param auth_style: overrides the connection's ``auth_style``.
@@ -319,13 +320,15 @@ class TextioProHook(BaseHook):
         :param message: the text.
         :param sender_id: the sender; defaults to the connection's ``default_sender_id``.
         :param type: ``plain``, ``unicode``, ``voice``, ``mms``, ``whatsapp``, ``viber`` or ``otp``.
-        :param schedule_time: when to send (datetime, or string in the connection's timezone).
+        :param schedule_time: when to send (datetime, or string in the account's timezone).
         :param dlt_template_id: a registered DLT template id.
         :param on_invalid: ``fail`` (default) refuses the whole send when a number is unusable;
             ``skip`` sends to the others and reports the unusable ones as refused outcomes.
         :param on_chunk_sent: called with ``(recipients done, total)`` after each request.
         :param channel_params: ``language`` and ``gender`` (voice), ``media_url`` (mms, whatsapp, viber).
-        :return: one outcome per recipient (a message uid, or why it got none).
+        :return: one outcome per recipient (a message uid, or why it was refused); a recipient
+            TextioPro sent at once despite ``schedule_time`` (it does so for a request to a
+            single recipient) has ``sent_immediately`` set, and the log warns.
         :raises TextioProError: when a request fails; if earlier requests went through, the error's
             ``partial_result`` holds their outcomes and its message says who was sent and who not.
         """
@@ -401,7 +404,7 @@ class TextioProHook(BaseHook):
         :param message: the text.
         :param sender_id: the sender; defaults to the connection's ``default_sender_id``.
         :param type: the message type, as for :meth:`send_message`.
-        :param schedule_time: when to send (datetime, or string in the connection's timezone).
+        :param schedule_time: when to send (datetime, or string in the account's timezone).
         :param dlt_template_id: a registered DLT template id.
         :param channel_params: ``language``, ``gender``, ``media_url`` as for :meth:`send_message`.
         :raises TextioProAuthStyleError: the server has no campaign API in ``api_token`` style.

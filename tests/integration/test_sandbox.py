@@ -21,7 +21,7 @@ import requests
 from sandbox_fixtures import OTHER_TOKEN, SANDBOX_TOKEN
 
 from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox, views
-from airflow_provider_textiopro.sandbox.__main__ import main
+from airflow_provider_textiopro.sandbox.__main__ import build_parser, config_from_args, main
 
 pytestmark = pytest.mark.integration
 
@@ -896,6 +896,8 @@ def test_cli_starts_serves_and_stops_cleanly() -> None:
         (["--failure-rate", "2"], "failure_rate must be between 0 and 1"),
         (["--balance", "lots"], "not a number: 'lots'"),
         (["--rate-limit-style", "418"], "invalid choice: '418'"),
+        (["--timezone", "Mars/Olympus"], "timezone must be an IANA name such as 'Asia/Kolkata'"),
+        (["--gateway-refuses", "+91"], "gateway_refuses must hold digit prefixes"),
     ],
 )
 def test_cli_refuses_bad_options(capsys: pytest.CaptureFixture[str], argv: list[str], complaint: str) -> None:
@@ -903,6 +905,23 @@ def test_cli_refuses_bad_options(capsys: pytest.CaptureFixture[str], argv: list[
         main(argv)
     assert exited.value.code == 2
     assert complaint in capsys.readouterr().err
+
+
+def test_cli_options_of_the_reference_platform() -> None:
+    argv = ["--timezone", "Asia/Kolkata", "--single-send-now", "--first-campaign-uid"]
+    argv += ["--gateway-refuses", "91", "--gateway-refuses", "3161299"]
+
+    config = config_from_args(build_parser().parse_args(argv))
+
+    assert (config.timezone, config.single_send_now, config.first_campaign_uid) == (
+        "Asia/Kolkata",
+        True,
+        True,
+    )
+    assert config.gateway_refuses == ("91", "3161299")
+    defaults = config_from_args(build_parser().parse_args([]))
+    assert (defaults.timezone, defaults.single_send_now, defaults.first_campaign_uid) == ("UTC", False, False)
+    assert defaults.gateway_refuses == ()
 
 
 def test_importing_the_sandbox_does_not_import_airflow() -> None:
