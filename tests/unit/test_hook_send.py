@@ -497,10 +497,11 @@ def test_display_dates_are_read():
     assert parse_display_date("yesterday") is None
 
 
+@pytest.mark.parametrize("skew", [timedelta(0), timedelta(minutes=-4), timedelta(hours=1)])
 @responses.activate
-def test_a_campaign_read_back_as_the_one_sent_is_returned(monkeypatch):
+def test_a_campaign_read_back_as_the_one_sent_is_returned(monkeypatch, skew):
     hook, _ = make_hook(monkeypatch)
-    answer_campaign("Sale today", datetime.now(timezone.utc))
+    answer_campaign("Sale today", datetime.now(timezone.utc) + skew)
 
     campaign = hook.send_campaign(GROUP, "Sale today", sender_id="Shop")
 
