@@ -206,7 +206,8 @@ class ConnectionSettings:
     :param timeout: seconds to wait for each answer.
     :param default_sender_id: the sender id used when a call gives none.
     :param default_region: ISO 3166 alpha-2 region for numbers written without a country code.
-    :param timezone: the account's timezone, in which ``schedule_time`` is written.
+    :param timezone: the account's timezone, in which ``schedule_time`` is written; None when
+        the connection does not set it (the hook then reads the account's profile).
     :param max_retries: how many times a failed request may be repeated (0: never).
     :param retry_wait_min: first backoff wait, in seconds.
     :param retry_wait_max: longest backoff wait, in seconds.
@@ -223,7 +224,7 @@ class ConnectionSettings:
     timeout: float = 30.0
     default_sender_id: str | None = None
     default_region: str | None = None
-    timezone: str = "UTC"
+    timezone: str | None = None
     max_retries: int = 5
     retry_wait_min: float = 1.0
     retry_wait_max: float = 30.0
@@ -259,9 +260,11 @@ class ConnectionSettings:
                 f"Connection {conn_id!r}: default_region must be a two-letter ISO 3166 country code "
                 f"such as 'NL' or 'US', got {region!r}."
             )
-        tz = str(_extra(extra, "timezone") or "UTC")
+        tz = _extra(extra, "timezone")
+        tz = None if tz is None or not str(tz).strip() else str(tz).strip()
         try:
-            ZoneInfo(tz)
+            if tz is not None:
+                ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise TextioProInputError(
                 f"Connection {conn_id!r}: timezone {tz!r} is unknown: use an IANA name such as "

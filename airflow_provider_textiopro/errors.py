@@ -11,6 +11,7 @@ them, or a subclass for one kind of remedy:
 * :class:`TextioProServerError` - TextioPro failed; retry later or report it.
 * :class:`TextioProServerFaultError` - TextioPro failed in a way a repeat cannot heal; report it.
 * :class:`TextioProSendUncertainError` - a send may or may not have happened.
+* :class:`TextioProCampaignUntrackedError` - a campaign went out, but its uid is unknown.
 * :class:`TextioProWaitTimeoutError` - a blocking wait ended before the work was final.
 * :class:`TextioProDeliveryError` - messages or a campaign ended in failure.
 
@@ -121,6 +122,20 @@ class TextioProSendUncertainError(TextioProServerError):
     It is never retried automatically: check the TextioPro dashboard (or list
     messages) before sending again, so nobody gets the message twice.
     """
+
+
+class TextioProCampaignUntrackedError(TextioProSendUncertainError):
+    """A campaign went out but TextioPro answered another campaign's uid: the new one cannot be followed.
+
+    It is never retried (that would send the campaign again): find the campaign in the
+    dashboard's campaign list.
+
+    :param answered_uid: the uid TextioPro answered, which belongs to another campaign.
+    """
+
+    def __init__(self, message: str, *, answered_uid: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.answered_uid = answered_uid
 
 
 class TextioProWaitTimeoutError(TextioProError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -113,6 +114,30 @@ def _int(value: Any) -> int | None:
         return None
 
 
+_DISPLAY_DATE = re.compile(
+    r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3})[A-Za-z]*\s+(\d{4}|\d{2}),\s*(\d{1,2}):(\d{2})\s*([AP]M)",
+    re.IGNORECASE,
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def parse_display_date(text: str | None) -> datetime | None:
+    """Return a dashboard date such as ``3rd Dec 27, 2:34 AM`` as a naive datetime, or None.
+
+    The server writes no time zone: the result is its wall-clock time.
+    """
+    match = _DISPLAY_DATE.search(text or "")
+    if match is None or match.group(2).lower() not in _MONTHS:
+        return None
+    day, month, year, hour, minute, noon = match.groups()
+    full_year = int(year) + 2000 if len(year) == 2 else int(year)
+    hour_of_day = int(hour) % 12 + (12 if noon.upper() == "PM" else 0)
+    try:
+        return datetime(full_year, _MONTHS.index(month.lower()) + 1, int(day), hour_of_day, int(minute))
+    except ValueError:
+        return None
+
+
 def _phone(value: Any) -> str:
     """Return a phone number (a JSON number or string) as its digits."""
     if isinstance(value, float) and value.is_integer():
@@ -160,6 +185,10 @@ class Message:
         return result
 
 
+SCHEDULED = "scheduled"
+"""The status of a recipient whose message TextioPro scheduled (it has no uid yet)."""
+
+
 @dataclass(frozen=True)
 class Reply:
     """An inbound message that answered a wait: who sent it, its text and uid, the keyword it matched.
@@ -191,7 +220,12 @@ class Reply:
 
 @dataclass(frozen=True)
 class RecipientOutcome:
-    """What happened to one recipient of a send: a message uid, or why it got none."""
+    """What happened to one recipient of a send: a message uid, or why it was not accepted.
+
+    A recipient whose message TextioPro answered with a final failure (``Failed`` ...) has
+    its uid and an ``error``: it was refused. ``sent_immediately`` is True when the send
+    asked for a ``schedule_time`` and TextioPro sent this message at once instead.
+    """
 
     recipient: str
     uid: str | None = None
@@ -199,11 +233,17 @@ class RecipientOutcome:
     error: str | None = None
     cost: str | None = None
     segments: int | None = None
+    sent_immediately: bool = False
 
     @property
     def accepted(self) -> bool:
-        """True when TextioPro created a message (or scheduled one) for this recipient."""
+        """True when TextioPro took a message for this recipient (sent, moving or scheduled)."""
         return self.error is None
+
+    @property
+    def scheduled(self) -> bool:
+        """True when TextioPro scheduled this recipient's message for later."""
+        return self.accepted and self.status == SCHEDULED
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict."""
@@ -215,13 +255,22 @@ class SendResult:
     """The outcome of :meth:`TextioProHook.send_message` over all its requests."""
 
     outcomes: list[RecipientOutcome] = field(default_factory=list)
-    scheduled: bool = False
     requests: int = 0
 
     @property
     def uids(self) -> list[str]:
-        """Message uids, in recipient order."""
-        return [o.uid for o in self.outcomes if o.uid]
+        """Uids of the accepted messages, in recipient order (refused ones keep theirs in ``outcomes``)."""
+        return [o.uid for o in self.outcomes if o.uid and o.accepted]
+
+    @property
+    def scheduled(self) -> bool:
+        """True when TextioPro scheduled some messages for later (not when it sent them at once)."""
+        return any(o.scheduled for o in self.outcomes)
+
+    @property
+    def sent_immediately(self) -> list[RecipientOutcome]:
+        """Recipients that TextioPro sent at once although the send asked for a ``schedule_time``."""
+        return [o for o in self.outcomes if o.sent_immediately]
 
     @property
     def accepted(self) -> list[RecipientOutcome]:
@@ -241,6 +290,7 @@ class SendResult:
             "accepted": len(self.accepted),
             "refused": len(self.refused),
             "scheduled": self.scheduled,
+            "sent_immediately": len(self.sent_immediately),
             "requests": self.requests,
         }
 

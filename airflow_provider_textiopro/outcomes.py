@@ -2,29 +2,39 @@
 
 One recipient gives one message object, several give a list (with ``customer_status``);
 invalid numbers are missing from the list and their errors are joined into ``message``;
-a scheduled send may answer ``data: null``.
+numbers the gateway refused may be listed with a final failure (``Failed``, cost 0, a
+uid): whatever the shape, a final failure is a refusal. A scheduled send may answer
+``data: null``; one that answers a sent or moving message went out at once.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from airflow_provider_textiopro.models import Message, MessageStatus, RecipientOutcome
+from airflow_provider_textiopro.models import SCHEDULED, Message, MessageStatus, RecipientOutcome
 
 CHUNK_SIZE = 100
-SCHEDULED = "scheduled"
 NO_MESSAGE_REASON = "TextioPro created no message for this number"
+FINAL_FAILURE_REASON = "TextioPro answered a final failure for this number"
 
 _PARTS = re.compile(r"\n|;|(?<=[.!])\s+|,\s+(?=\+?\d)")
 _DIGITS = re.compile(r"\d+")
 
 
 def chunked(numbers: Sequence[str], size: int = CHUNK_SIZE) -> Iterator[list[str]]:
-    """Yield consecutive slices of at most ``size`` numbers."""
-    for start in range(0, len(numbers), size):
-        yield list(numbers[start : start + size])
+    """Yield consecutive slices of at most ``size`` numbers, the last never a single one of several.
+
+    TextioPro sends a one-recipient request at once even when it has a ``schedule_time``, so a
+    number left alone at the end moves in with the one before it (100 + 1 becomes 99 + 2).
+    """
+    bounds = [*range(0, len(numbers), size), len(numbers)]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1 and size > 1:
+        bounds[-2] -= 1
+    for start, end in itertools.pairwise(bounds):
+        yield list(numbers[start:end])
 
 
 def reasons_by_number(numbers: Sequence[str], text: str | None) -> dict[str, str]:
@@ -60,10 +70,18 @@ def refused(numbers: Sequence[str], text: str) -> list[RecipientOutcome]:
     ]
 
 
+def is_final_failure(status: MessageStatus) -> bool:
+    """True for a known final failure: ``Failed``, ``Undelivered``, ``Expired``, ``Rejected``, ``Skipped``."""
+    return status.is_failure and status is not MessageStatus.UNKNOWN
+
+
 def outcomes_from_answer(
     chunk: Sequence[str], data: Any, message: str | None, *, scheduled: bool
 ) -> list[RecipientOutcome]:
     """Return one outcome per number of ``chunk``, in its order.
+
+    A message answered with a final failure is refused (it keeps its uid); with ``scheduled``,
+    a message answered as delivered or moving was sent at once (``sent_immediately``).
 
     :param chunk: the numbers of one request.
     :param data: the answer's ``data``: a message object, a list of them, or None.
@@ -88,8 +106,12 @@ def outcomes_from_answer(
     missing = [number for number in chunk if number not in by_number]
     if unmatched and len(unmatched) == len(missing):
         by_number.update(zip(missing, unmatched, strict=True))
-    no_message = [number for number in chunk if number not in by_number or not by_number[number].uid]
-    reasons = reasons_by_number(no_message, message)
+    failed = {
+        number
+        for number in chunk
+        if number not in by_number or not by_number[number].uid or is_final_failure(by_number[number].status)
+    }
+    reasons = reasons_by_number([number for number in chunk if number in failed], message)
     outcomes = []
     for number in chunk:
         found = by_number.get(number)
@@ -99,14 +121,19 @@ def outcomes_from_answer(
             )
             status = found.raw_status if found else None
             outcomes.append(RecipientOutcome(recipient=number, status=status, error=reason))
-        else:
-            outcomes.append(
-                RecipientOutcome(
-                    recipient=number,
-                    uid=found.uid,
-                    status=found.raw_status,
-                    cost=found.cost,
-                    segments=found.segments,
-                )
+            continue
+        error = None
+        if number in failed:
+            error = reasons.get(number) or f"{FINAL_FAILURE_REASON}: {found.raw_status}"
+        outcomes.append(
+            RecipientOutcome(
+                recipient=number,
+                uid=found.uid,
+                status=found.raw_status,
+                error=error,
+                cost=found.cost,
+                segments=found.segments,
+                sent_immediately=scheduled and error is None and not found.status.is_failure,
             )
+        )
     return outcomes

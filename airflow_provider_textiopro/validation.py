@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -212,7 +212,7 @@ def require_sender_id(sender_id: Any, default_sender_id: Any, *, type: str, conn
 def format_schedule_time(
     value: Any,
     *,
-    timezone: str | tzinfo = "UTC",
+    timezone: str | tzinfo | Callable[[], str | tzinfo] = "UTC",
     now: datetime | None = None,
 ) -> str | None:
     """Return a schedule time as TextioPro's ``Y-m-d H:i`` in the account's timezone.
@@ -223,18 +223,32 @@ def format_schedule_time(
         then read in ``timezone``; pendulum DateTime included); or a string in ISO 8601
         (``2030-01-31T09:30:00+01:00``, ``...Z``) or ``Y-m-d H:i`` form (naive strings
         are read in ``timezone``).
-    :param timezone: the account's IANA timezone name (the connection's ``timezone``).
+    :param timezone: the account's IANA timezone name (the connection's ``timezone``), or a
+        function returning it, called only when ``value`` is a time (e.g. one that reads
+        the account's profile).
     :param now: the current time (naive means UTC); defaults to the current time.
     :raises TextioProInputError: the value cannot be read, the timezone is unknown, or the
         time is not in the future.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    zone = _zone(timezone)
-    moment = _parse_moment(value, zone).astimezone(zone).replace(second=0, microsecond=0)
+    given = _parse_moment(value)
     current = now or datetime.now(dt_timezone.utc)
     if current.tzinfo is None:
         current = current.replace(tzinfo=dt_timezone.utc)
+    # A naive time is at most 12 hours behind UTC wherever it is read: past in every zone, no zone needed.
+    latest = given if _is_aware(given) else given.replace(tzinfo=dt_timezone.utc) + timedelta(hours=12)
+    if latest.replace(second=0, microsecond=0) <= current:
+        aware = _is_aware(given)
+        shown = given.astimezone(dt_timezone.utc) if aware else given
+        raise TextioProInputError(
+            f"schedule_time {shown:{SCHEDULE_FORMAT}} {'(UTC)' if aware else 'in any timezone'} is in the "
+            f"past: it is now {current.astimezone(dt_timezone.utc):%Y-%m-%d %H:%M:%S} "
+            f"{'there' if aware else 'UTC'}. Give a later time, or no schedule_time to send now."
+        )
+    zone = _zone(timezone() if callable(timezone) else timezone)
+    moment = given if _is_aware(given) else given.replace(tzinfo=zone)
+    moment = moment.astimezone(zone).replace(second=0, microsecond=0)
     current = current.astimezone(zone)
     if moment <= current:
         raise TextioProInputError(
@@ -318,8 +332,13 @@ def _zone(timezone: str | tzinfo) -> tzinfo:
         ) from None
 
 
-def _parse_moment(value: Any, zone: tzinfo) -> datetime:
-    """Return ``value`` as an aware datetime; naive values are read in ``zone``."""
+def _is_aware(moment: datetime) -> bool:
+    """True when ``moment`` has a time zone with an offset."""
+    return moment.tzinfo is not None and moment.utcoffset() is not None
+
+
+def _parse_moment(value: Any) -> datetime:
+    """Return ``value`` as a datetime, naive when it names no zone."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
@@ -328,8 +347,6 @@ def _parse_moment(value: Any, zone: tzinfo) -> datetime:
         raise TextioProInputError(
             f"schedule_time must be a datetime or a string, not {_type_name(value)} ({value!r})."
         )
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        moment = moment.replace(tzinfo=zone)
     return moment
 
 

@@ -8,6 +8,10 @@
   at it in bearer style, with :data:`SENDER_ID` as ``default_sender_id``, and returns
   ``"textiopro_default"``.
 * ``textiopro_conn_api_token`` (function): the same in ``api_token`` style.
+* ``platform_sandbox`` (session) and ``platform_conn`` (function): a second sandbox that
+  behaves as the reference platform was seen to (account in ``Asia/Kolkata``, a scheduled
+  one-recipient send goes out at once, ``sms/campaign`` answers the first campaign's uid,
+  numbers starting with :data:`PLATFORM_REFUSED_PREFIX` refused by the gateway).
 
 And helpers for the tests that use them: :func:`set_conn_extra`, :func:`post_statuses`.
 """
@@ -27,6 +31,8 @@ SANDBOX_TOKEN = "1|sandbox-test-token"
 OTHER_TOKEN = "2|sandbox-other-token"
 CONN_ID = "textiopro_default"
 SENDER_ID = "Sandbox"
+PLATFORM_ZONE = "Asia/Kolkata"
+PLATFORM_REFUSED_PREFIX = "3161299"
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +45,24 @@ def sandbox() -> Iterator[SandboxServer]:
         delivery_delay=0.3,
         campaign_step_delay=0.3,
         quiet=True,
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def platform_sandbox() -> Iterator[SandboxServer]:
+    """A sandbox with the reference platform's behaviour, shared by the whole test session."""
+    with run_sandbox(
+        port=0,
+        tokens=(SANDBOX_TOKEN,),
+        seed=1234,
+        delivery_delay=0.3,
+        campaign_step_delay=0.3,
+        quiet=True,
+        timezone=PLATFORM_ZONE,
+        single_send_now=True,
+        first_campaign_uid=True,
+        gateway_refuses=(PLATFORM_REFUSED_PREFIX,),
     ) as server:
         yield server
 
@@ -71,6 +95,12 @@ def textiopro_conn(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> s
 def textiopro_conn_api_token(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> str:
     """The default connection id, pointing at a freshly reset sandbox (api_token style)."""
     return _use_sandbox(sandbox, monkeypatch, "api_token")
+
+
+@pytest.fixture
+def platform_conn(platform_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The default connection id, pointing at the freshly reset platform sandbox (bearer style)."""
+    return _use_sandbox(platform_sandbox, monkeypatch, "bearer")
 
 
 def set_conn_extra(monkeypatch: pytest.MonkeyPatch, conn_id: str, **extra: Any) -> None:

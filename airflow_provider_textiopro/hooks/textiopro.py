@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from functools import cached_property
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import requests
 import tenacity
@@ -31,6 +34,7 @@ from airflow_provider_textiopro.envelope import (
 )
 from airflow_provider_textiopro.errors import (
     TextioProAuthStyleError,
+    TextioProCampaignUntrackedError,
     TextioProError,
     TextioProInputError,
     TextioProNotFoundError,
@@ -49,6 +53,7 @@ from airflow_provider_textiopro.models import (
     Profile,
     RecipientOutcome,
     SendResult,
+    parse_display_date,
 )
 from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, reasons_by_number, refused
 from airflow_provider_textiopro.phone import normalize_phone, normalize_recipients
@@ -72,6 +77,7 @@ DASHBOARD_PATHS = {
 }
 MAX_PAGES = 10_000
 PREVIEW = 10
+CREATED_AT_TOLERANCE = timedelta(minutes=5)
 
 
 def _preview(numbers: list[str]) -> str:
@@ -96,6 +102,28 @@ def _uid(value: Any, what: str = "uid") -> str:
     return value.strip()
 
 
+def _campaign_mismatch(
+    found: Campaign, message: str, sent_at: datetime, zones: Iterable[str | None]
+) -> str | None:
+    """Say why ``found`` is not the campaign sent at ``sent_at`` with ``message``; None when it may be.
+
+    Its creation time (a display string without zone) must not be older than the send, read in
+    each of ``zones`` in turn (lazily); a None zone (unknown) ends the comparison undecided.
+    """
+    if found.message is not None and str(found.message).strip() != message.strip():
+        return f"that campaign's message is {str(found.message)[:60]!r}, not the one just sent"
+    created = parse_display_date(found.created_at)
+    if created is None:
+        return None
+    for zone in zones:
+        if (
+            zone is None
+            or created >= sent_at.astimezone(ZoneInfo(zone)).replace(tzinfo=None) - CREATED_AT_TOLERANCE
+        ):
+            return None
+    return f"that campaign was created {found.created_at}, before this one was sent"
+
+
 def _one(answer: Answer, operation: str) -> Mapping[str, Any]:
     """Return the single object of an answer (a one-item list counts), or raise TextioProServerError."""
     data = answer.data
@@ -117,7 +145,8 @@ class TextioProHook(BaseHook):
     password the API token, and its extra holds ``auth_style`` (``bearer``: ``/api/v3``
     with an Authorization header, the default; ``api_token``: ``/api/http`` with the
     token in the request), ``timeout``, ``default_sender_id``, ``default_region``,
-    ``timezone``, ``max_retries``, ``retry_wait_min``, ``retry_wait_max`` and ``scheme``.
+    ``timezone`` (else the account profile's, see :attr:`timezone`), ``max_retries``,
+    ``retry_wait_min``, ``retry_wait_max`` and ``scheme``.
 
     :param textiopro_conn_id: the Airflow connection id.
     :param auth_style: overrides the connection's ``auth_style``.
@@ -200,10 +229,56 @@ class TextioProHook(BaseHook):
         """The ISO region for phone numbers written without a country code."""
         return self.settings.default_region
 
-    @property
+    @cached_property
     def timezone(self) -> str:
-        """The account's timezone, in which schedule times are written."""
-        return self.settings.timezone
+        """The account's timezone, in which TextioPro reads ``schedule_time`` (found once per hook).
+
+        TextioPro reads a schedule time in the zone of the account's profile (``GET me``), so
+        the profile is read on first use. The connection's ``timezone`` wins when it is set (with
+        a warning when the profile says otherwise); without it the profile's zone is used.
+
+        :raises TextioProError: the connection sets no ``timezone`` and the profile cannot be read.
+        """
+        configured = self.settings.timezone
+        try:
+            profile_zone = self.get_profile().timezone
+        except TextioProError as error:
+            if configured is None:
+                raise type(error)(
+                    f"Cannot read the account's timezone, in which TextioPro reads schedule_time ({error}). "
+                    "Nothing was sent. Set the connection extra 'timezone' (the zone of the TextioPro "
+                    "account, e.g. 'Asia/Kolkata'), or retry.",
+                    status_code=error.status_code,
+                    api_message=error.api_message,
+                    operation="get_profile",
+                ) from error
+            self.log.warning(
+                "Could not read the account's timezone (%s): writing schedule times in %s, the "
+                "connection's timezone.",
+                error,
+                configured,
+            )
+            return configured
+        if configured is not None:
+            if profile_zone and profile_zone != configured:
+                self.log.warning(
+                    "The connection's timezone %s differs from the account's timezone %s (its profile), "
+                    "in which TextioPro reads schedule_time: schedule times are written in %s and may go "
+                    "out at another hour than meant. Set the connection's timezone to %s, or remove it.",
+                    configured,
+                    profile_zone,
+                    configured,
+                    profile_zone,
+                )
+            return configured
+        if not profile_zone:
+            self.log.warning(
+                "The account's profile gives no timezone: writing schedule times in UTC. Set the "
+                "connection extra 'timezone' if the TextioPro account uses another zone."
+            )
+            return "UTC"
+        self.log.info("Schedule times are written in %s, the account's timezone (its profile).", profile_zone)
+        return profile_zone
 
     def get_conn(self) -> requests.Session:
         """Return the hook's HTTP session (one per hook, kept alive between calls).
@@ -262,14 +337,16 @@ class TextioProHook(BaseHook):
         :param message: the text.
         :param sender_id: the sender; defaults to the connection's ``default_sender_id``.
         :param type: ``plain``, ``unicode``, ``voice``, ``mms``, ``whatsapp``, ``viber`` or ``otp``.
-        :param schedule_time: when to send (datetime, or string in the connection's timezone).
+        :param schedule_time: when to send (datetime, or string in the account's timezone).
         :param dlt_template_id: a registered DLT template id.
         :param on_invalid: ``fail`` (default) refuses the whole send when a number is unusable;
             ``skip`` sends to the others and reports the unusable ones as refused outcomes.
         :param on_chunk_sent: called with ``(recipients done, total)`` after each request.
         :param extra_params: fields the provider does not know, sent as given (see :meth:`extra_fields`).
         :param channel_params: ``language`` and ``gender`` (voice), ``media_url`` (mms, whatsapp, viber).
-        :return: one outcome per recipient (a message uid, or why it got none).
+        :return: one outcome per recipient (a message uid, or why it was refused); a recipient
+            TextioPro sent at once despite ``schedule_time`` (it does so for a request to a
+            single recipient) has ``sent_immediately`` set, and the log warns.
         :raises TextioProError: when a request fails; if earlier requests went through, the error's
             ``partial_result`` holds their outcomes and its message says who was sent and who not.
         """
@@ -294,19 +371,27 @@ class TextioProHook(BaseHook):
                 outcomes.extend(self._send_chunk(chunk, body, scheduled))
             except TextioProError as error:
                 if len(chunks) > 1:
-                    self._add_partial_send(error, chunks, index, outcomes + skipped, scheduled)
+                    self._add_partial_send(error, chunks, index, outcomes + skipped)
                 raise
             if on_chunk_sent is not None:
                 on_chunk_sent(len(outcomes), len(normalized.numbers))
-        result = SendResult(outcomes=outcomes + skipped, scheduled=scheduled, requests=len(chunks))
+        result = SendResult(outcomes=outcomes + skipped, requests=len(chunks))
         self.log.info(
-            "TextioPro %s %d of %d recipients in %d requests; %d refused",
-            "scheduled for" if scheduled else "accepted",
+            "TextioPro accepted %d of %d recipients in %d requests%s; %d refused",
             len(result.accepted),
             len(result.outcomes),
             len(chunks),
+            " (scheduled)" if result.scheduled else "",
             len(result.refused),
         )
+        if result.sent_immediately:
+            self.log.warning(
+                "TextioPro sent %d message(s) at once although schedule_time was %s: %s. TextioPro "
+                "ignores schedule_time in a request to a single recipient; they are not scheduled.",
+                len(result.sent_immediately),
+                body["schedule_time"],
+                _preview([o.recipient for o in result.sent_immediately]),
+            )
         return result
 
     def extra_fields(self, extra_params: Mapping[str, Any] | None, operation: str) -> dict[str, Any]:
@@ -387,11 +472,14 @@ class TextioProHook(BaseHook):
         :param message: the text.
         :param sender_id: the sender; defaults to the connection's ``default_sender_id``.
         :param type: the message type, as for :meth:`send_message`.
-        :param schedule_time: when to send (datetime, or string in the connection's timezone).
+        :param schedule_time: when to send (datetime, or string in the account's timezone).
         :param dlt_template_id: a registered DLT template id.
         :param extra_params: fields the provider does not know, sent as given (see :meth:`extra_fields`).
         :param channel_params: ``language``, ``gender``, ``media_url`` as for :meth:`send_message`.
         :raises TextioProAuthStyleError: the server has no campaign API in ``api_token`` style.
+        :raises TextioProCampaignUntrackedError: the campaign went out, but the uid TextioPro
+            answered is another campaign's (read back, it holds another message or creation
+            time): never retry it, find the campaign in the dashboard.
         """
         ids = _uids(contact_list_ids, "contact_list_ids")
         body = {
@@ -399,6 +487,7 @@ class TextioProHook(BaseHook):
             **self._message_body(message, sender_id, type, schedule_time, dlt_template_id, channel_params),
             **self.extra_fields(extra_params, "send_campaign"),
         }
+        sent_at = datetime.now(dt_timezone.utc)
         answer = self._call(ep.SEND_CAMPAIGN, "send_campaign", body=body)
         campaign = Campaign.from_api(answer.data) if isinstance(answer.data, Mapping) else None
         if campaign is None or not campaign.uid:
@@ -407,8 +496,45 @@ class TextioProHook(BaseHook):
                 f"{ADVICE_UNCERTAIN}",
                 operation="send_campaign",
             )
+        self._confirm_new_campaign(campaign.uid, message, sent_at)
         self.log.info("TextioPro campaign %s is %s", campaign.uid, campaign.raw_status)
         return campaign
+
+    def _confirm_new_campaign(self, uid: str, message: str, sent_at: datetime) -> None:
+        """Read campaign ``uid`` back and raise unless it may be the one just sent with ``message``.
+
+        TextioPro can answer the uid of the account's first campaign instead of the new one.
+
+        :raises TextioProCampaignUntrackedError: it is another campaign, or it cannot be read.
+        """
+        try:
+            found = self.get_campaign(uid)
+        except TextioProError as error:
+            mismatch: str | None = f"reading it back failed ({error})"
+        else:
+            mismatch = _campaign_mismatch(found, message, sent_at, self._display_zones())
+        if mismatch is None:
+            return
+        raise TextioProCampaignUntrackedError(
+            f"TextioPro sent the campaign, but the uid it answered ({uid}) is not known to be the new "
+            f"campaign's: {mismatch}. TextioPro can answer the uid of another campaign of the account. "
+            "The campaign went out and is not sent again, but its uid is unknown, so it cannot be "
+            f"followed here: find it in the TextioPro dashboard's campaign list ({self.base_url}/campaigns).",
+            answered_uid=uid,
+            operation="send_campaign",
+        )
+
+    def _display_zones(self) -> Iterator[str | None]:
+        """Yield the zones TextioPro may write dates in: UTC, then the account's (None when unknown)."""
+        yield "UTC"
+        try:
+            yield self.timezone
+        except TextioProError as error:
+            self.log.warning(
+                "Could not read the account's timezone (%s): the campaign's creation time is not checked.",
+                error,
+            )
+            yield None
 
     def get_campaign(self, uid: str) -> Campaign:
         """Return a campaign with its status and per-status counts."""
@@ -658,7 +784,7 @@ class TextioProHook(BaseHook):
             sender_id, self.default_sender_id, type=type, conn_id=self.textiopro_conn_id
         )
         body: dict[str, Any] = {"sender_id": sender, "type": type, "message": message}
-        when = format_schedule_time(schedule_time, timezone=self.timezone)
+        when = format_schedule_time(schedule_time, timezone=lambda: self.timezone)
         if when:
             body["schedule_time"] = when
         if dlt_template_id:
@@ -687,7 +813,6 @@ class TextioProHook(BaseHook):
         chunks: list[list[str]],
         index: int,
         done: list[RecipientOutcome],
-        scheduled: bool,
     ) -> None:
         """Attach to ``error`` what the earlier requests of a send did, and who was not sent."""
         failed = chunks[index]
@@ -706,7 +831,7 @@ class TextioProHook(BaseHook):
             )
         if unsent:
             note += f" Not sent: {len(unsent)} recipients ({_preview(unsent)})."
-        result = SendResult(outcomes=done, scheduled=scheduled, requests=index)
+        result = SendResult(outcomes=done, requests=index)
         error.add_partial_send(result, unsent=unsent, uncertain=uncertain, note=note)
 
     def _pages(

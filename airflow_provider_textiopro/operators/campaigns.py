@@ -13,6 +13,7 @@ from airflow_provider_textiopro.compat import AirflowFailException, conf
 from airflow_provider_textiopro.completion import FAILURE, SUCCESS, campaign_completion
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import (
+    TextioProCampaignUntrackedError,
     TextioProDeliveryError,
     TextioProError,
     TextioProInputError,
@@ -78,7 +79,10 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     A send request that may have created a campaign without saying which (no
     answer, an HTTP 5xx: ``TextioProSendUncertainError``) fails the task without
     retrying (``AirflowFailException``), on every Airflow version: check the
-    dashboard before sending again.
+    dashboard before sending again. So does a campaign that went out under a uid
+    TextioPro answered for another campaign (``TextioProCampaignUntrackedError``:
+    the hook reads the campaign back and compares its message and creation time):
+    it is never sent again nor waited on; find it in the dashboard.
 
     Retries never send it again on Airflow 3.3+. The task's state store
     (``ResumableJobMixin``, ``durable=True`` by default) gets the request just
@@ -200,7 +204,7 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
             "message": self.message,
             "sender_id": sender_id,
             "type": self.type,
-            "schedule_time": format_schedule_time(self.schedule_time, timezone=self.hook.timezone),
+            "schedule_time": format_schedule_time(self.schedule_time, timezone=lambda: self.hook.timezone),
             "dlt_template_id": self.dlt_template_id or None,
             **channel_fields,
             **({"extra_params": extra_params} if extra_params else {}),
@@ -232,6 +236,10 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         except Exception as error:
             if took_no_effect(error):
                 raise
+            if isinstance(error, TextioProCampaignUntrackedError):
+                raise AirflowFailException(
+                    f"{error} The task is not retried, so that no second campaign goes out."
+                ) from error
             raise AirflowFailException(
                 f"The campaign request got no usable answer ({error}): the campaign may have been "
                 "created. The task is not retried, so that no second campaign goes out. "

@@ -41,12 +41,16 @@ class TextioProSendMessageOperator(TextioProSendOperator):
 
     The returned XCom is a JSON-able summary that
     :class:`~airflow_provider_textiopro.sensors.textiopro.TextioProMessageSensor` takes as
-    it is: ``uids``, ``outcomes`` (recipient, uid, status, error, cost, segments per
-    recipient), ``accepted``, ``refused``, ``invalid`` (numbers skipped with
-    ``on_invalid="skip"``, with the reason), ``scheduled``, ``type``, ``encoding``,
-    ``characters``, ``segments_per_message``, ``total_segments`` and ``cost`` (the sum,
-    when every accepted message reports a numeric cost). A scheduled send has no uids:
-    TextioPro creates the messages when their time comes.
+    it is: ``uids`` (of the accepted messages), ``outcomes`` (recipient, uid, status,
+    error, cost, segments, sent_immediately per recipient), ``accepted``, ``refused`` (a
+    message answered with a final failure such as ``Failed`` is refused, and keeps its uid
+    in ``outcomes``), ``invalid`` (numbers skipped with ``on_invalid="skip"``, with the
+    reason), ``schedule_time`` (as asked), ``scheduled`` (TextioPro scheduled messages),
+    ``sent_immediately`` (how many TextioPro sent at once despite ``schedule_time``: it
+    does so for a request to a single recipient), ``type``, ``encoding``, ``characters``,
+    ``segments_per_message``, ``total_segments`` and ``cost`` (the sum, when every
+    accepted message reports a numeric cost). A scheduled send has no uids: TextioPro
+    creates the messages when their time comes.
 
     Retries never send anyone the message twice on Airflow 3.3+. The task's state store
     (``ResumableJobMixin``, ``durable=True`` by default) gets each request's numbers
@@ -164,7 +168,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             self.sender_id, self.hook.default_sender_id, type=self.type, conn_id=self.textiopro_conn_id
         )
         extra_params = validate_extra_params(self.extra_params)
-        schedule_time = format_schedule_time(self.schedule_time, timezone=self.hook.timezone)
+        schedule_time = format_schedule_time(self.schedule_time, timezone=lambda: self.hook.timezone)
         recipients = normalize_recipients(
             self.recipients, default_region=self.hook.default_region, on_invalid=self.on_invalid
         )
@@ -209,7 +213,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             )
         return {
             "invalid": [{"recipient": raw, "reason": reason} for raw, reason in recipients.invalid],
-            "scheduled": schedule_time is not None,
+            "schedule_time": schedule_time,
             "type": self.type,
             "encoding": estimate.encoding,
             "characters": estimate.characters,
@@ -355,7 +359,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
 
     def _summary(self, outcomes: list[RecipientOutcome], record: Mapping[str, Any]) -> dict[str, Any]:
         """Return the JSON-able XCom summary: ``record`` with what the outcomes add up to."""
-        result = SendResult(outcomes=outcomes, scheduled=record["scheduled"])
+        result = SendResult(outcomes=outcomes)
         accepted = result.accepted
         segments = record["segments_per_message"]
         return {
@@ -364,6 +368,8 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             "accepted": len(accepted),
             "refused": len(result.refused),
             **record,
+            "scheduled": result.scheduled,
+            "sent_immediately": len(result.sent_immediately),
             "total_segments": sum(segments if o.segments is None else o.segments for o in accepted),
             "cost": _total_cost(outcome.cost for outcome in accepted),
         }
@@ -378,6 +384,13 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             summary["total_segments"],
             summary["cost"] if summary["cost"] is not None else "not reported",
         )
+        if summary["sent_immediately"]:
+            self.log.warning(
+                "TextioPro sent %d message(s) at once, not at schedule_time %s: it ignores schedule_time "
+                "in a request to a single recipient. They are not scheduled.",
+                summary["sent_immediately"],
+                summary.get("schedule_time"),
+            )
         refused = [o for o in summary["outcomes"] if o["error"] is not None]
         if refused:
             self.log.warning(

@@ -48,8 +48,9 @@ Where the reference is ambiguous, the sandbox chooses:
   campaign groups 403; contact validation (required, taken) 422.
 * Recipients: ``+ ( ) -`` and spaces stripped, duplicates dropped, 8-15 digits with an
   assigned country code. More than 100 entries (counted before dropping duplicates) is
-  refused. ``schedule_time`` is ``Y-m-d H:i`` in UTC (the accounts' timezone); scheduled
-  messages are charged at once and appear in ``sms`` from their time on.
+  refused. ``schedule_time`` is ``Y-m-d H:i`` in the accounts' timezone (``timezone``, default
+  UTC, which ``me`` answers); scheduled messages are charged at once and appear in ``sms`` from
+  their time on. Dates in answers (``created_at`` ...) are written in UTC.
 * Contacts: any UPPERCASE key other than ``PHONE`` is a custom field; ``STATUS`` (or
   ``status``) = ``subscribe`` | ``unsubscribe`` sets the subscription on store and update
   (unsubscribed contacts get no campaign message). Update merges the fields given.
@@ -63,6 +64,13 @@ Where the reference is ambiguous, the sandbox chooses:
 * Replies are listed with the sent messages, ``from`` the replier and ``to`` the account's
   number (``12025550100``): injected with ``POST /_sandbox/inbound``, or sent by numbers with an
   ``auto_replies`` ending (``--auto-reply 1=YES``) ``auto_reply_delay`` seconds after each send.
+
+The reference platform (3.8) was seen to differ in ways that would break the documented API;
+each is an option (off by default): ``single_send_now`` (a one-recipient ``sms/send`` goes out
+at once despite ``schedule_time`` and answers its message), ``first_campaign_uid``
+(``sms/campaign`` answers the uid of the account's first campaign) and ``gateway_refuses``
+(number prefixes the gateway refuses: alone HTTP 403 ``Failed``; in a send to several, listed
+in ``data`` with ``customer_status`` ``Failed``, cost 0 and a uid, as the platform does).
 
 Test numbers ``4477009000xD`` (UK numbers reserved for drama) behave by their last digit D:
 1 Failed, 2 Undelivered, 3 Expired, 4 Rejected, 5 Skipped, 8 refused by the gateway (403

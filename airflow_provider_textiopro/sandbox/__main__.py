@@ -74,6 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="answer the shapes of older servers (remaining_unit, flat contacts, no sms_count)",
     )
+    setting("--timezone", "the accounts' timezone: 'me' answers it, schedule_time is read in it")
+    platform = parser.add_argument_group("reference platform behaviour (observed on version 3.8)")
+    platform.add_argument(
+        "--single-send-now",
+        action="store_true",
+        help="send a one-recipient sms/send at once even with a schedule_time",
+    )
+    platform.add_argument(
+        "--first-campaign-uid",
+        action="store_true",
+        help="answer sms/campaign with the uid of the account's first campaign",
+    )
+    platform.add_argument(
+        "--gateway-refuses",
+        action="append",
+        metavar="PREFIX",
+        help="numbers starting with PREFIX are refused by the gateway (alone: 403 Failed; in a send to "
+        "several: listed Failed, cost 0, with a uid), repeatable",
+    )
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--rate-limit", type=int, metavar="N", help="requests per minute and token")
     faults.add_argument(
@@ -150,6 +169,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
     if args.tokens:
         settings["tokens"] = tuple(args.tokens)
     settings["auto_replies"] = dict(args.auto_replies or ())
+    settings["gateway_refuses"] = tuple(args.gateway_refuses or ())
     faults = Faults(**{name: options[name] for name in FAULT_NAMES})
     return SandboxConfig(**settings, faults=faults)
 

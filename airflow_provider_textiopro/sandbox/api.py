@@ -21,7 +21,13 @@ from airflow_provider_textiopro.sandbox.phones import (
     split_list,
 )
 from airflow_provider_textiopro.sandbox.responses import success
-from airflow_provider_textiopro.sandbox.state import Account, GroupRecord, SandboxState, is_refused
+from airflow_provider_textiopro.sandbox.state import (
+    Account,
+    GroupRecord,
+    MessageRecord,
+    SandboxState,
+    is_refused,
+)
 
 _TAG = re.compile(r"[A-Z][A-Z0-9_]*")
 _RESERVED_TAGS = frozenset({"PHONE", "STATUS"})
@@ -70,32 +76,45 @@ Handler = Callable[[Call], dict[str, Any]]
 
 
 def send_sms(call: Call) -> dict[str, Any]:
-    """``sms/send``: one object for one recipient, a list (``customer_status``) for several."""
+    """``sms/send``: one object for one recipient, a list (``customer_status``) for several.
+
+    Refused test numbers are joined into ``message``; numbers in ``gateway_refuses`` are listed
+    ``Failed`` at no cost. With ``single_send_now`` one recipient goes out at once despite a
+    ``schedule_time``.
+    """
+    state, config = call.state, call.state.config
     entries = validation.recipients(call.params)
     content = validation.content(call.params)
-    schedule_at = validation.schedule_time(call.params)
+    schedule_at = validation.schedule_time(call.params, config.timezone)
     numbers = list(dict.fromkeys(clean_number(entry) for entry in entries))
+    if len(numbers) == 1 and config.single_send_now:
+        schedule_at = None
     errors = [invalid_number_message(n) for n in numbers if not is_valid_number(n)]
     valid = [n for n in numbers if is_valid_number(n)]
-    refused = [n for n in valid if is_refused(n)]
+    refused = [n for n in valid if is_refused(n) or state.refuses(n)]
     if len(numbers) == 1 and (errors or refused):
         raise ApiError(errors[0] if errors else "Failed", 403)
-    errors += [f"{n} was refused by the gateway: Failed" for n in refused]
+    listed = [n for n in refused if not is_refused(n)]
+    errors += [f"{n} was refused by the gateway: Failed" for n in refused if n not in listed]
     accepted = [n for n in valid if n not in refused]
-    if not accepted:
+    if not accepted and not listed:
         raise ApiError(", ".join(errors), 403)
-    records = call.state.send(call.account, accepted, content, sent_at=schedule_at)
+    records = state.send(call.account, accepted, content, sent_at=schedule_at)
+    records += state.refuse(call.account, listed, content, sent_at=schedule_at)
     if schedule_at is not None:
         return success(None, _with_errors("Message is scheduled successfully.", errors))
-    status = call.state.config.initial_status
-    data: Any
+    order = {number: index for index, number in enumerate(numbers)}
+    records.sort(key=lambda record: order[record.to])
+    data: Any = [_sent(call, record, "customer_status") for record in records]
     if len(numbers) == 1:
-        data = views.sent_message(records[0], status, status_key="status", legacy=call.legacy)
-    else:
-        data = [
-            views.sent_message(r, status, status_key="customer_status", legacy=call.legacy) for r in records
-        ]
+        data = _sent(call, records[0], "status")
     return success(data, _with_errors("Your message was successfully delivered", errors))
+
+
+def _sent(call: Call, record: MessageRecord, status_key: str) -> dict[str, Any]:
+    """A message of a send answer: the initial status, or ``Failed`` when the gateway refused it."""
+    status = "Failed" if record.refused else call.state.config.initial_status
+    return views.sent_message(record, status, status_key=status_key, legacy=call.legacy)
 
 
 def _with_errors(message: str, errors: list[str]) -> str:
@@ -130,12 +149,15 @@ def send_campaign(call: Call) -> dict[str, Any]:
     if not group_uids:
         raise ApiError("The contact list id field is required.")
     content = validation.content(call.params)
-    schedule_at = validation.schedule_time(call.params)
+    schedule_at = validation.schedule_time(call.params, call.state.config.timezone)
     campaign = call.state.create_campaign(call.account, group_uids, content, schedule_at)
+    schedule_time = None if schedule_at is None else str(call.params["schedule_time"]).strip()
+    data = views.campaign_created(campaign, schedule_time)
+    if call.state.config.first_campaign_uid:
+        data["uid"] = next(iter(call.account.campaigns))
     if schedule_at is None:
-        return success(views.campaign_created(campaign, None), "Campaign successfully queued.")
-    schedule_time = str(call.params["schedule_time"]).strip()
-    return success(views.campaign_created(campaign, schedule_time), "Campaign is scheduled successfully.")
+        return success(data, "Campaign successfully queued.")
+    return success(data, "Campaign is scheduled successfully.")
 
 
 def view_campaign(call: Call) -> dict[str, Any]:
@@ -291,7 +313,7 @@ def balance(call: Call) -> dict[str, Any]:
 
 def me(call: Call) -> dict[str, Any]:
     """``me``."""
-    return success(views.profile(call.account, call.state.clock.now()))
+    return success(views.profile(call.account, call.state.clock.now(), call.state.config.timezone))
 
 
 # Routing

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from airflow_provider_textiopro.sandbox.faults import Faults
 
@@ -34,6 +35,14 @@ class SandboxConfig:
     :param auto_replies: answer sends: ``{ending: text}`` makes every number that ends with
         ``ending`` reply ``text`` (e.g. ``{"1": "YES"}``); the longest matching ending wins.
     :param auto_reply_delay: seconds from a send to its automatic reply.
+    :param timezone: the accounts' timezone: ``me`` answers it and ``schedule_time`` is read in it.
+    :param single_send_now: send a one-recipient ``sms/send`` at once even with a
+        ``schedule_time``, answering its message, as the reference platform does.
+    :param first_campaign_uid: answer ``sms/campaign`` with the uid of the account's first
+        campaign instead of the new one's, as the reference platform does.
+    :param gateway_refuses: number prefixes the gateway refuses as the reference platform
+        does: alone, HTTP 403 ``Failed``; in a send to several, a message with
+        ``customer_status`` ``Failed``, cost 0 and a uid in ``data``.
     :param quiet: no request log on stderr.
     :param faults: faults in force after start and after every reset.
     :param tls_cert: PEM certificate (chain) file: serve HTTPS instead of HTTP.
@@ -54,6 +63,10 @@ class SandboxConfig:
     legacy: bool = False
     auto_replies: Mapping[str, str] = field(default_factory=dict)
     auto_reply_delay: float = 2.0
+    timezone: str = "UTC"
+    single_send_now: bool = False
+    first_campaign_uid: bool = False
+    gateway_refuses: tuple[str, ...] = ()
     quiet: bool = False
     faults: Faults = field(default_factory=Faults)
     tls_cert: str | None = None
@@ -80,6 +93,16 @@ class SandboxConfig:
         if self.balance is not None:
             object.__setattr__(self, "balance", _decimal(self.balance, "balance"))
         object.__setattr__(self, "cost_per_segment", _decimal(self.cost_per_segment, "cost_per_segment"))
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"timezone must be an IANA name such as 'Asia/Kolkata', got {self.timezone!r}."
+            ) from None
+        prefixes = (self.gateway_refuses,) if isinstance(self.gateway_refuses, str) else self.gateway_refuses
+        if not all(isinstance(p, str) and p.isdigit() for p in prefixes):
+            raise ValueError(f"gateway_refuses must hold digit prefixes, got {self.gateway_refuses!r}.")
+        object.__setattr__(self, "gateway_refuses", tuple(prefixes))
 
     @property
     def scheme(self) -> str:

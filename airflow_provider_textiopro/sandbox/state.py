@@ -54,6 +54,7 @@ class MessageRecord:
     campaign_uid: str | None = None
     inbound: bool = False
     channel: dict[str, str] = field(default_factory=dict)
+    refused: bool = False
 
 
 @dataclass
@@ -187,6 +188,29 @@ class SandboxState:
         """Charge the account and store one message per number, sent at ``sent_at`` (default now)."""
         cost = self.config.cost_per_segment * content.segments
         self._charge(account, cost * len(numbers))
+        return self._store(account, numbers, content, cost, sent_at, campaign_uid=campaign_uid)
+
+    def refuses(self, number: str) -> bool:
+        """True for the numbers the gateway refuses as the reference platform does (``gateway_refuses``)."""
+        return bool(self.config.gateway_refuses) and number.startswith(self.config.gateway_refuses)
+
+    def refuse(
+        self, account: Account, numbers: list[str], content: Content, *, sent_at: float | None = None
+    ) -> list[MessageRecord]:
+        """Store one ``Failed`` message per number the gateway refused, at no cost."""
+        return self._store(account, numbers, content, Decimal(0), sent_at, refused=True)
+
+    def _store(
+        self,
+        account: Account,
+        numbers: list[str],
+        content: Content,
+        cost: Decimal,
+        sent_at: float | None,
+        *,
+        campaign_uid: str | None = None,
+        refused: bool = False,
+    ) -> list[MessageRecord]:
         when = self.clock.now() if sent_at is None else sent_at
         records = [
             MessageRecord(
@@ -198,10 +222,11 @@ class SandboxState:
                 segments=content.segments,
                 cost=cost,
                 sent_at=when,
-                outcome=self._draw_outcome(number),
+                outcome="Failed" if refused else self._draw_outcome(number),
                 seq=next(self._seq),
                 campaign_uid=campaign_uid,
                 channel=dict(content.channel),
+                refused=refused,
             )
             for number in numbers
         ]
@@ -243,6 +268,8 @@ class SandboxState:
 
     def _draw_outcome(self, number: str) -> str | None:
         draw = self._delivery_rng.random()
+        if self.refuses(number):
+            return "Failed"
         if number.startswith(TEST_NUMBER_PREFIX):
             if number.endswith(STUCK_DIGIT):
                 return None
@@ -251,7 +278,9 @@ class SandboxState:
         return "Failed" if draw < self.config.failure_rate else "Delivered"
 
     def message_status(self, message: MessageRecord) -> str:
-        """The status now: the initial status until the delivery delay is over."""
+        """The status now: the initial status until the delivery delay is over (refused: ``Failed``)."""
+        if message.refused:
+            return "Failed"
         delivered = self.clock.now() >= message.sent_at + self.config.delivery_delay
         if delivered and message.outcome is not None:
             return message.outcome

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from airflow_provider_textiopro.sandbox.errors import ApiError
 from airflow_provider_textiopro.sandbox.phones import split_list
@@ -95,8 +96,8 @@ def _channel(sms_type: str, params: Mapping[str, Any]) -> None:
             raise ApiError("The media url format is invalid.")
 
 
-def schedule_time(params: Mapping[str, Any]) -> float | None:
-    """Return ``schedule_time`` ("Y-m-d H:i", UTC, the accounts' timezone) as epoch seconds."""
+def schedule_time(params: Mapping[str, Any], zone: str) -> float | None:
+    """Return ``schedule_time`` ("Y-m-d H:i" in ``zone``, the accounts' timezone) as epoch seconds."""
     value = params.get("schedule_time")
     if value is None or str(value).strip() == "":
         return None
@@ -104,4 +105,4 @@ def schedule_time(params: Mapping[str, Any]) -> float | None:
         moment = datetime.strptime(str(value).strip(), SCHEDULE_FORMAT)
     except ValueError:
         raise ApiError("The schedule time does not match the format Y-m-d H:i.") from None
-    return moment.replace(tzinfo=timezone.utc).timestamp()
+    return moment.replace(tzinfo=ZoneInfo(zone)).timestamp()

@@ -144,7 +144,7 @@ def balance(account: Account, *, currency: str, legacy: bool) -> dict[str, Any]:
     return {key: remaining, "expired_on": expired_on}
 
 
-def profile(account: Account, now: float) -> dict[str, Any]:
+def profile(account: Account, now: float, zone: str) -> dict[str, Any]:
     """The profile, ``api_token`` included as real servers do."""
     return {
         "uid": account.uid,
@@ -153,7 +153,7 @@ def profile(account: Account, now: float) -> dict[str, Any]:
         "last_name": account.last_name,
         "email": account.email,
         "locale": "en",
-        "timezone": "UTC",
+        "timezone": zone,
         "last_access_at": f"{_utc(now):%Y-%m-%dT%H:%M:%S}.000000Z",
     }
 

@@ -941,6 +941,8 @@ def test_cli_starts_serves_and_stops_cleanly() -> None:
         (["--balance", "lots"], "not a number: 'lots'"),
         (["--rate-limit-style", "418"], "invalid choice: '418'"),
         (["--tls-key", "sandbox.key"], "tls_key needs tls_cert"),
+        (["--timezone", "Mars/Olympus"], "timezone must be an IANA name such as 'Asia/Kolkata'"),
+        (["--gateway-refuses", "+91"], "gateway_refuses must hold digit prefixes"),
     ],
 )
 def test_cli_refuses_bad_options(capsys: pytest.CaptureFixture[str], argv: list[str], complaint: str) -> None:
@@ -953,6 +955,23 @@ def test_cli_refuses_bad_options(capsys: pytest.CaptureFixture[str], argv: list[
 def test_cli_options_turn_on_the_platform_faults() -> None:
     config = config_from_args(build_parser().parse_args(["--contacts-sql-error", "--delete-group-error"]))
     assert (config.faults.contacts_sql_error, config.faults.delete_group_error) == (True, True)
+
+
+def test_cli_options_of_the_reference_platform() -> None:
+    argv = ["--timezone", "Asia/Kolkata", "--single-send-now", "--first-campaign-uid"]
+    argv += ["--gateway-refuses", "91", "--gateway-refuses", "3161299"]
+
+    config = config_from_args(build_parser().parse_args(argv))
+
+    assert (config.timezone, config.single_send_now, config.first_campaign_uid) == (
+        "Asia/Kolkata",
+        True,
+        True,
+    )
+    assert config.gateway_refuses == ("91", "3161299")
+    defaults = config_from_args(build_parser().parse_args([]))
+    assert (defaults.timezone, defaults.single_send_now, defaults.first_campaign_uid) == ("UTC", False, False)
+    assert defaults.gateway_refuses == ()
 
 
 def test_importing_the_sandbox_does_not_import_airflow() -> None:

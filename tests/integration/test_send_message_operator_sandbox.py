@@ -44,6 +44,7 @@ def test_single_recipient(textiopro_conn, sandbox):
             "error": None,
             "cost": "1",
             "segments": 1,
+            "sent_immediately": False,
         }
     ]
     assert (result["cost"], result["total_segments"], result["encoding"]) == ("1", 1, "GSM-7")
@@ -111,6 +112,7 @@ def test_gateway_refusal_is_reported(textiopro_conn, sandbox, logged):
         "error": "447700900008 was refused by the gateway: Failed",
         "cost": None,
         "segments": None,
+        "sent_immediately": False,
     }
     assert (
         "Refused recipients:\n  - 447700900008: 447700900008 was refused by the gateway: Failed" in logged()

@@ -13,6 +13,7 @@ from task_state import FakeTaskStateStore, make_context
 from airflow_provider_textiopro.compat import AirflowFailException, ResumableJobMixin
 from airflow_provider_textiopro.errors import (
     TextioProAuthError,
+    TextioProCampaignUntrackedError,
     TextioProDeliveryError,
     TextioProError,
     TextioProInputError,
@@ -400,6 +401,39 @@ def test_a_send_that_may_have_gone_out_fails_without_retry(hook, emitted, error,
     assert "start a new DAG run" in text
     assert info.value.__cause__ is error
     hook.send_campaign.assert_called_once()
+    emitted.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("store", "kwargs"),
+    [
+        pytest.param(None, {}, id="no-task-state"),
+        pytest.param(FakeTaskStateStore, {"wait_for_completion": True}, id="task-state-waiting"),
+    ],
+)
+def test_a_campaign_sent_under_another_campaigns_uid_fails_without_retry_or_wait(
+    hook, emitted, store, kwargs
+):
+    error = TextioProCampaignUntrackedError(
+        "TextioPro sent the campaign, but the uid it answered (606812e63f78b) is not known to be the new "
+        "campaign's: that campaign's message is 'Old', not the one just sent.",
+        answered_uid="606812e63f78b",
+        operation="send_campaign",
+    )
+    hook.send_campaign.side_effect = error
+    context = make_context(store=store and store())
+
+    with pytest.raises(AirflowFailException) as info:
+        op(**kwargs).execute(context)
+
+    text = str(info.value)
+    assert text.startswith("TextioPro sent the campaign, but the uid it answered (606812e63f78b)")
+    assert text.endswith("The task is not retried, so that no second campaign goes out.")
+    assert info.value.__cause__ is error
+    hook.send_campaign.assert_called_once()
+    hook.get_campaign.assert_not_called()
+    hook.wait_for_campaign.assert_not_called()
+    context["ti"].xcom_push.assert_not_called()
     emitted.assert_not_called()
 
 

@@ -69,7 +69,13 @@ def test_json_connection_with_every_extra(monkeypatch):
     )
     hook = TextioProHook(conn_id)
     settings = hook.settings
-    assert (hook.base_url, hook.auth_style, hook.default_sender_id, hook.default_region, hook.timezone) == (
+    assert (
+        hook.base_url,
+        hook.auth_style,
+        hook.default_sender_id,
+        hook.default_region,
+        settings.timezone,
+    ) == (
         "https://white.label.example",
         "api_token",
         "Shop",
@@ -92,7 +98,7 @@ def test_defaults(monkeypatch):
     assert (settings.auth_style, settings.timeout, settings.timezone, settings.max_retries) == (
         "bearer",
         30.0,
-        "UTC",
+        None,
         5,
     )
     assert settings.default_sender_id is None

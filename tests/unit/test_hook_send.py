@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import responses
 from hook_support import V3, error, make_hook, ok
 
 from airflow_provider_textiopro.errors import (
+    TextioProCampaignUntrackedError,
+    TextioProError,
     TextioProInputError,
     TextioProSendUncertainError,
 )
+from airflow_provider_textiopro.models import parse_display_date
 from airflow_provider_textiopro.outcomes import NO_MESSAGE_REASON, chunked, reasons_by_number
 
 SEND = f"{V3}/sms/send"
+ME = f"{V3}/me"
+LATER = datetime(2099, 5, 1, 6, 30, tzinfo=timezone.utc)
+
+
+def profile(zone: str | None) -> dict:
+    """The data of ``GET me`` for an account in ``zone``."""
+    return {"uid": "6065ecdc9184a", "first_name": "Jo", "email": "jo@example.com", "timezone": zone}
 
 
 def numbers(count: int) -> list[str]:
@@ -42,7 +53,8 @@ def first_echoed_then(later):
 
 
 def sent_recipients() -> list[list[str]]:
-    return [json.loads(call.request.body)["recipient"].split(",") for call in responses.calls]
+    posts = [call for call in responses.calls if call.request.method == "POST"]
+    return [json.loads(call.request.body)["recipient"].split(",") for call in posts]
 
 
 @responses.activate
@@ -73,8 +85,19 @@ def test_exactly_100_is_one_request(monkeypatch):
 
 
 def test_chunked():
-    assert [len(c) for c in chunked(list("x" * 201))] == [100, 100, 1]
+    assert [len(c) for c in chunked(list("x" * 250))] == [100, 100, 50]
     assert list(chunked([])) == []
+    assert list(chunked(["x"])) == [["x"]]
+
+
+@pytest.mark.parametrize(("count", "sizes"), [(101, [99, 2]), (201, [100, 99, 2])])
+def test_chunked_never_leaves_one_number_alone_in_a_request(count, sizes):
+    numbers_ = [str(index) for index in range(count)]
+
+    chunks = list(chunked(numbers_))
+
+    assert [len(c) for c in chunks] == sizes
+    assert [n for chunk in chunks for n in chunk] == numbers_
 
 
 @responses.activate
@@ -148,13 +171,14 @@ def test_items_in_another_format_are_paired_in_order(monkeypatch):
 @responses.activate
 def test_scheduled_send_answering_null_data(monkeypatch):
     hook, _ = make_hook(monkeypatch, timezone="Asia/Kolkata")
+    responses.add("GET", ME, json=ok(profile("Asia/Kolkata")))
     responses.add("POST", SEND, json=ok(None, "Message is scheduled successfully."))
 
     result = hook.send_message(
         numbers(2), "Later", schedule_time=datetime(2099, 5, 1, 6, 30, tzinfo=timezone.utc)
     )
 
-    assert json.loads(responses.calls[0].request.body)["schedule_time"] == "2099-05-01 12:00"
+    assert json.loads(responses.calls[-1].request.body)["schedule_time"] == "2099-05-01 12:00"
     assert result.scheduled
     assert [(o.uid, o.status, o.accepted) for o in result.outcomes] == [(None, "scheduled", True)] * 2
     assert result.uids == []
@@ -324,3 +348,224 @@ def test_a_single_request_failure_is_raised_unchanged(monkeypatch):
         hook.send_message("31612345678", "Hi")
     assert raised.value.partial_result is None
     assert "Request" not in str(raised.value)
+
+
+def refusing(refused: set[str]):
+    """A send callback answering like the platform: each number listed, ``refused`` ones Failed at cost 0."""
+
+    def answer(request):
+        recipients = json.loads(request.body)["recipient"].split(",")
+        items = [
+            {
+                "uid": f"u{number[-4:]}",
+                "to": number,
+                "customer_status": "Failed" if number in refused else "Delivered",
+                "cost": "0" if number in refused else "1",
+            }
+            for number in recipients
+        ]
+        data = items if len(items) > 1 else {**items[0], "status": items[0].pop("customer_status")}
+        return 200, {}, json.dumps(ok(data, "Your message was successfully delivered"))
+
+    return answer
+
+
+@responses.activate
+def test_gateway_refusals_inside_a_bulk_send_are_refused(monkeypatch, caplog):
+    hook, _ = make_hook(monkeypatch)
+    everyone = numbers(150)
+    responses.add_callback("POST", SEND, callback=refusing(set(everyone[10:])))
+
+    result = hook.send_message(everyone, "Hi")
+
+    assert result.to_dict()["accepted"] == 10
+    assert result.to_dict()["refused"] == 140
+    assert result.uids == [f"u{n[-4:]}" for n in everyone[:10]]
+    assert [o.uid for o in result.refused] == [f"u{n[-4:]}" for n in everyone[10:]]
+    assert {(o.status, o.cost) for o in result.refused} == {("Failed", "0")}
+    assert "TextioPro accepted 10 of 150 recipients in 2 requests; 140 refused" in caplog.text
+
+
+@responses.activate
+def test_a_gateway_refusal_of_one_recipient_answered_as_a_message_is_refused(monkeypatch):
+    hook, _ = make_hook(monkeypatch)
+    (number,) = numbers(1)
+    responses.add_callback("POST", SEND, callback=refusing({number}))
+
+    result = hook.send_message(number, "Hi")
+
+    assert ([o.uid for o in result.refused], result.accepted, result.uids) == ([f"u{number[-4:]}"], [], [])
+
+
+@responses.activate
+def test_a_scheduled_send_to_one_recipient_that_went_out_at_once_says_so(monkeypatch, caplog):
+    hook, _ = make_hook(monkeypatch, timezone="UTC")
+    responses.add("GET", ME, json=ok(profile("UTC")))
+    responses.add_callback("POST", SEND, callback=echo)
+    (number,) = numbers(1)
+
+    result = hook.send_message(number, "Later", schedule_time=LATER)
+
+    assert json.loads(responses.calls[-1].request.body)["schedule_time"] == "2099-05-01 06:30"
+    (outcome,) = result.outcomes
+    assert (outcome.uid, outcome.status, outcome.sent_immediately) == (f"u{number[-4:]}", "Delivered", True)
+    summary = result.to_dict()
+    assert (summary["scheduled"], summary["sent_immediately"], summary["accepted"]) == (False, 1, 1)
+    json.dumps(summary)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        f"TextioPro sent 1 message(s) at once although schedule_time was 2099-05-01 06:30: {number}. "
+        "TextioPro ignores schedule_time in a request to a single recipient; they are not scheduled."
+    ]
+    assert "scheduled)" not in caplog.text
+
+
+@responses.activate
+def test_a_scheduled_send_never_leaves_one_recipient_alone_in_a_request(monkeypatch):
+    hook, _ = make_hook(monkeypatch, timezone="UTC")
+    responses.add("GET", ME, json=ok(profile("UTC")))
+    responses.add("POST", SEND, json=ok(None, "Message is scheduled successfully."))
+
+    result = hook.send_message(numbers(101), "Later", schedule_time=LATER)
+
+    assert [len(chunk) for chunk in sent_recipients()] == [99, 2]
+    assert (result.scheduled, len(result.sent_immediately)) == (True, 0)
+
+
+# The account's time zone
+
+
+@responses.activate
+def test_schedule_time_is_written_in_the_profile_timezone_read_once(monkeypatch, caplog):
+    hook, _ = make_hook(monkeypatch)
+    responses.add("GET", ME, json=ok(profile("Asia/Kolkata")))
+    responses.add("POST", SEND, json=ok(None, "Message is scheduled successfully."))
+
+    hook.send_message(numbers(2), "Later", schedule_time=LATER)
+    hook.send_message(numbers(2), "Later", schedule_time="2099-05-01 12:00")
+
+    assert [call.request.method for call in responses.calls] == ["GET", "POST", "POST"]
+    sent = [json.loads(call.request.body)["schedule_time"] for call in responses.calls[1:]]
+    assert sent == ["2099-05-01 12:00", "2099-05-01 12:00"]
+    assert "Schedule times are written in Asia/Kolkata, the account's timezone (its profile)." in caplog.text
+
+
+@responses.activate
+def test_a_send_without_schedule_time_does_not_read_the_profile(monkeypatch):
+    hook, _ = make_hook(monkeypatch)
+    responses.add_callback("POST", SEND, callback=echo)
+
+    hook.send_message(numbers(2), "Now")
+
+    assert [call.request.url for call in responses.calls] == [SEND]
+
+
+@responses.activate
+def test_a_connection_timezone_other_than_the_profiles_is_used_with_a_warning(monkeypatch, caplog):
+    hook, _ = make_hook(monkeypatch, timezone="Europe/Paris")
+    responses.add("GET", ME, json=ok(profile("Asia/Kolkata")))
+    responses.add("POST", SEND, json=ok(None, "Message is scheduled successfully."))
+
+    hook.send_message(numbers(2), "Later", schedule_time=LATER)
+
+    assert json.loads(responses.calls[-1].request.body)["schedule_time"] == "2099-05-01 08:30"
+    differ = "The connection's timezone Europe/Paris differs from the account's timezone Asia/Kolkata"
+    assert differ in caplog.text
+
+
+@responses.activate
+def test_an_unreadable_profile_without_connection_timezone_sends_nothing(monkeypatch):
+    hook, _ = make_hook(monkeypatch, max_retries=0)
+    responses.add("GET", ME, json=error("Unauthenticated."))
+
+    with pytest.raises(TextioProError, match="Cannot read the account's timezone") as info:
+        hook.send_message(numbers(2), "Later", schedule_time=LATER)
+
+    assert "Set the connection extra 'timezone'" in str(info.value)
+    assert [call.request.method for call in responses.calls] == ["GET"]
+
+
+# send_campaign reads back the campaign TextioPro answered
+
+CAMPAIGN_SEND = f"{V3}/sms/campaign"
+GROUP = "6415907d0d37a"
+OLD = "606812e63f78b"
+
+
+def display(moment: datetime) -> str:
+    """A date as the dashboard writes it, e.g. ``3rd Dec 27, 2:34 AM``."""
+    suffix = "th" if 11 <= moment.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(moment.day % 10, "th")
+    return f"{moment.day}{suffix} {moment:%b %y}, {moment.hour % 12 or 12}:{moment:%M %p}"
+
+
+def answer_campaign(message: str, created: datetime) -> None:
+    """Answer the send with uid OLD, and its view with ``message`` created at ``created``."""
+    responses.add("POST", CAMPAIGN_SEND, json=ok({"uid": OLD, "campaign_name": "api", "status": "queued"}))
+    view = {"id": OLD, "name": "api", "message": message, "status": "queued", "created_at": display(created)}
+    responses.add("GET", f"{V3}/campaign/{OLD}/view", json=ok(view))
+
+
+def test_display_dates_are_read():
+    assert parse_display_date("3rd Dec 27, 2:34 AM") == datetime(2027, 12, 3, 2, 34)
+    assert parse_display_date("29th Jan 27, 12:05 PM") == datetime(2027, 1, 29, 12, 5)
+    assert parse_display_date(display(datetime(2026, 12, 11, 0, 7))) == datetime(2026, 12, 11, 0, 7)
+    assert parse_display_date("yesterday") is None
+
+
+@pytest.mark.parametrize("skew", [timedelta(0), timedelta(minutes=-4), timedelta(hours=1)])
+@responses.activate
+def test_a_campaign_read_back_as_the_one_sent_is_returned(monkeypatch, skew):
+    hook, _ = make_hook(monkeypatch)
+    answer_campaign("Sale today", datetime.now(timezone.utc) + skew)
+
+    campaign = hook.send_campaign(GROUP, "Sale today", sender_id="Shop")
+
+    assert campaign.uid == OLD
+    assert [call.request.method for call in responses.calls] == ["POST", "GET"]
+
+
+@pytest.mark.parametrize(
+    ("message", "age", "reason"),
+    [
+        ("Another text", timedelta(0), "that campaign's message is 'Another text', not the one just sent"),
+        ("Sale today", timedelta(days=3), "that campaign was created "),
+    ],
+    ids=["other-message", "created-long-ago"],
+)
+@responses.activate
+def test_another_campaigns_uid_fails_as_untracked_and_sends_once(monkeypatch, message, age, reason):
+    hook, _ = make_hook(monkeypatch, timezone="UTC")
+    responses.add("GET", ME, json=ok(profile("UTC")))
+    answer_campaign(message, datetime.now(timezone.utc) - age)
+
+    with pytest.raises(TextioProCampaignUntrackedError) as info:
+        hook.send_campaign(GROUP, "Sale today", sender_id="Shop")
+
+    text = str(info.value)
+    assert reason in text
+    assert f"TextioPro sent the campaign, but the uid it answered ({OLD}) is not known to be the new" in text
+    assert "https://app.textiopro.com/campaigns" in text
+    assert info.value.answered_uid == OLD
+    assert isinstance(info.value, TextioProSendUncertainError)
+    assert [c.request.url for c in responses.calls if c.request.method == "POST"] == [CAMPAIGN_SEND]
+
+
+@responses.activate
+def test_a_campaign_created_now_in_the_accounts_timezone_is_the_one_sent(monkeypatch):
+    hook, _ = make_hook(monkeypatch)
+    responses.add("GET", ME, json=ok(profile("Asia/Kolkata")))
+    answer_campaign("Sale today", datetime.now(ZoneInfo("Asia/Kolkata")).replace(tzinfo=timezone.utc))
+
+    assert hook.send_campaign(GROUP, "Sale today", sender_id="Shop").uid == OLD
+
+
+@responses.activate
+def test_a_campaign_that_cannot_be_read_back_is_untracked(monkeypatch):
+    hook, _ = make_hook(monkeypatch, max_retries=0)
+    responses.add("POST", CAMPAIGN_SEND, json=ok({"uid": OLD, "campaign_name": "api", "status": "queued"}))
+    responses.add(
+        "GET", f"{V3}/campaign/{OLD}/view", json=error(f"No query results for model [Campaigns] {OLD}")
+    )
+
+    with pytest.raises(TextioProCampaignUntrackedError, match="reading it back failed"):
+        hook.send_campaign(GROUP, "Sale today", sender_id="Shop")

@@ -21,6 +21,13 @@ MESSAGE = {"uid": UID, "to": "31612345678", "from": "YourName", "message": "Hi",
 GROUP_DATA = {"uid": GROUP, "name": "Nouveau Groupe"}
 CONTACT_DATA = {"uid": CONTACT, "phone": 31612345678, "status": "subscribe", "custom_fields": {}}
 CAMPAIGN = {"uid": UID, "campaign_name": "api", "status": "queued"}
+CAMPAIGN_VIEW = {"id": UID, "name": "api", "message": "Hi", "status": "queued"}
+
+
+def answer_campaign_view(style: str) -> None:
+    """Answer the read-back of campaign UID that follows a send (in either verb)."""
+    for verb in ("GET", "POST"):
+        responses.add(verb, f"{PREFIX[style]}/campaign/{UID}/view", json=ok(CAMPAIGN_VIEW))
 
 
 def _list(method: Callable[..., Any]) -> Callable[[TextioProHook], Any]:
@@ -186,10 +193,12 @@ def test_wire_format(monkeypatch, style, name, call, bearer, api_token, body, da
     hook, _ = make_hook(monkeypatch, style)
     verb, path = bearer if style == "bearer" else api_token
     responses.add(verb, f"{PREFIX[style]}/{path}", json=ok(data))
+    if name == "send_campaign":
+        answer_campaign_view(style)
 
     call(hook)
 
-    assert len(responses.calls) == 1
+    assert len(responses.calls) == (2 if name == "send_campaign" else 1)
     request = responses.calls[0].request
     url = urlsplit(request.url)
     assert request.method == verb
@@ -217,6 +226,7 @@ def test_every_api_token_read_goes_out_as_get_first():
 def test_campaign_body_names_groups_contact_list_id_never_recipient(monkeypatch):
     hook, _ = make_hook(monkeypatch)
     responses.add("POST", f"{PREFIX['bearer']}/sms/campaign", json=ok(CAMPAIGN))
+    answer_campaign_view("bearer")
 
     hook.send_campaign("6415907d0d37a, 6415907d0d7a6,6415907d0d37a", "Hi")
 
@@ -256,6 +266,7 @@ def test_later_pages_are_asked_with_the_page_query(monkeypatch, style):
 @responses.activate
 def test_message_body_carries_channel_fields_schedule_and_dlt_template(monkeypatch):
     hook, _ = make_hook(monkeypatch, timezone="Europe/Paris", default_sender_id="Alerts")
+    responses.add("GET", f"{PREFIX['bearer']}/me", json=ok({"uid": "u1", "timezone": "Europe/Paris"}))
     responses.add("POST", f"{PREFIX['bearer']}/sms/send", json=ok(None, "Message is scheduled successfully."))
 
     hook.send_message(
@@ -268,7 +279,7 @@ def test_message_body_carries_channel_fields_schedule_and_dlt_template(monkeypat
         dlt_template_id=1207,
     )
 
-    assert _request_json(responses.calls[0].request) == {
+    assert _request_json(responses.calls[-1].request) == {
         "recipient": "31612345678",
         "sender_id": "Alerts",
         "type": "voice",

@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 
 from airflow_provider_textiopro import outcomes
+from airflow_provider_textiopro.models import SendResult
 from airflow_provider_textiopro.outcomes import NO_MESSAGE_REASON, outcomes_from_answer, reasons_by_number
 
 NUMBERS = [f"3161200{index:04d}" for index in range(100)]
@@ -76,3 +77,82 @@ def test_a_message_without_uid_still_gets_its_reason():
 
     assert (result[0].status, result[0].error) == ("Rejected", message)
     assert result[1].uid == "u2"
+
+
+def test_a_final_failure_in_a_list_is_refused_and_keeps_its_uid():
+    delivered, refused = NUMBERS[:2]
+    data = [
+        {"uid": "u1", "to": delivered, "customer_status": "Delivered", "cost": "1"},
+        {"uid": "u2", "to": refused, "customer_status": "Failed", "cost": "0"},
+    ]
+
+    result = outcomes_from_answer(
+        NUMBERS[:2], data, "Your message was successfully delivered", scheduled=False
+    )
+
+    assert [(o.uid, o.status, o.accepted) for o in result] == [
+        ("u1", "Delivered", True),
+        ("u2", "Failed", False),
+    ]
+    assert result[1].error == "TextioPro answered a final failure for this number: Failed"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"uid": "u1", "to": NUMBERS[0], "status": "Failed", "cost": "0"},
+        [{"uid": "u1", "to": NUMBERS[0], "customer_status": "Failed", "cost": "0"}],
+    ],
+    ids=["object", "list"],
+)
+def test_a_final_failure_is_refused_whatever_the_shape(data):
+    (outcome,) = outcomes_from_answer(NUMBERS[:1], data, None, scheduled=False)
+
+    assert (outcome.uid, outcome.status, outcome.accepted) == ("u1", "Failed", False)
+
+
+@pytest.mark.parametrize("status", ["Delivered", "Enroute", "Accepted"])
+def test_a_message_answered_to_a_scheduled_request_was_sent_immediately(status):
+    data = {"uid": "u1", "to": NUMBERS[0], "status": status, "cost": "1"}
+
+    (outcome,) = outcomes_from_answer(NUMBERS[:1], data, None, scheduled=True)
+
+    assert (outcome.uid, outcome.accepted, outcome.scheduled, outcome.sent_immediately) == (
+        "u1",
+        True,
+        False,
+        True,
+    )
+    assert SendResult(outcomes=[outcome]).to_dict() == {
+        "uids": ["u1"],
+        "outcomes": [
+            {
+                "recipient": NUMBERS[0],
+                "uid": "u1",
+                "status": status,
+                "error": None,
+                "cost": "1",
+                "segments": None,
+                "sent_immediately": True,
+            }
+        ],
+        "accepted": 1,
+        "refused": 0,
+        "scheduled": False,
+        "sent_immediately": 1,
+        "requests": 0,
+    }
+
+
+def test_a_scheduled_answer_without_messages_is_scheduled_not_sent():
+    result = SendResult(outcomes=outcomes_from_answer(NUMBERS[:2], None, None, scheduled=True))
+
+    assert (result.scheduled, result.sent_immediately, result.uids) == (True, [], [])
+
+
+def test_an_unscheduled_send_is_never_sent_immediately():
+    data = {"uid": "u1", "to": NUMBERS[0], "status": "Delivered"}
+
+    (outcome,) = outcomes_from_answer(NUMBERS[:1], data, None, scheduled=False)
+
+    assert outcome.sent_immediately is False

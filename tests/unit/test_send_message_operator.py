@@ -44,7 +44,7 @@ def fake_send(recipients, message, *, schedule_time=None, refuse=(), **kwargs):
                     recipient=number, uid=f"u{number[-6:]}", status="Delivered", cost="0.05", segments=1
                 )
             )
-    return SendResult(outcomes=outcomes, scheduled=bool(schedule_time), requests=1)
+    return SendResult(outcomes=outcomes, requests=1)
 
 
 def failing_on_request(number, error):
@@ -106,18 +106,21 @@ def test_single_recipient(hook, context):
                 "error": None,
                 "cost": "0.05",
                 "segments": 1,
+                "sent_immediately": False,
             }
         ],
         "accepted": 1,
         "refused": 0,
         "invalid": [],
-        "scheduled": False,
+        "schedule_time": None,
         "type": "plain",
         "encoding": "GSM-7",
         "characters": 5,
         "segments_per_message": 1,
         "total_segments": 1,
         "cost": "0.05",
+        "scheduled": False,
+        "sent_immediately": 0,
     }
     assert json.loads(json.dumps(result)) == result
     context["ti"].xcom_push.assert_called_once_with(
@@ -277,6 +280,55 @@ def test_schedule_time_in_the_connection_timezone(hook, context):
     assert result["uids"] == []
     assert result["accepted"] == 1
     context["ti"].xcom_push.assert_not_called()
+
+
+def test_a_scheduled_message_sent_at_once_is_reported_as_sent_not_scheduled(hook, context, logged):
+    def sent_at_once(recipients, message, **kwargs):
+        (number,) = (r.lstrip("+") for r in recipients)
+        outcome = RecipientOutcome(
+            recipient=number, uid="u1", status="Delivered", cost="1", sent_immediately=True
+        )
+        return SendResult(outcomes=[outcome], requests=1)
+
+    hook.send_message.side_effect = sent_at_once
+    when = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(days=2)
+
+    result = run(context, recipients="31612345678", schedule_time=when)
+
+    assert (result["scheduled"], result["sent_immediately"], result["accepted"], result["uids"]) == (
+        False,
+        1,
+        1,
+        ["u1"],
+    )
+    assert result["schedule_time"] == when.strftime("%Y-%m-%d %H:%M")
+    assert result["outcomes"][0]["sent_immediately"] is True
+    text = logged()
+    assert "(scheduled)" not in text
+    assert (
+        f"TextioPro sent 1 message(s) at once, not at schedule_time {when:%Y-%m-%d %H:%M}: it ignores "
+        "schedule_time in a request to a single recipient. They are not scheduled."
+    ) in text
+
+
+def test_recipients_refused_with_a_uid_are_not_counted_as_accepted(hook, context, logged):
+    def refused_in_bulk(recipients, message, **kwargs):
+        outcomes = [
+            RecipientOutcome(
+                recipient=number, uid=f"u{number[-6:]}", status="Failed", cost="0", error="refused: Failed"
+            )
+            if index >= 10
+            else RecipientOutcome(recipient=number, uid=f"u{number[-6:]}", status="Delivered", cost="1")
+            for index, number in enumerate(r.lstrip("+") for r in recipients)
+        ]
+        return SendResult(outcomes=outcomes, requests=1)
+
+    hook.send_message.side_effect = refused_in_bulk
+
+    result = run(context, recipients=NL_MOBILES[:100])
+
+    assert (result["accepted"], result["refused"], len(result["uids"]), result["cost"]) == (10, 90, 10, "10")
+    assert "TextioPro accepted 10 recipient(s) and refused 90" in logged()
 
 
 @pytest.mark.parametrize(

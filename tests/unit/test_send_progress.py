@@ -99,8 +99,8 @@ def test_an_answered_request_is_stored_as_rows_without_field_names():
     progress.finish(ANSWERED)
     assert store.values[REQUEST_KEY.format(0)] == {
         "answer": [
-            ["31600000001", "6065ecdc9184a", "Delivered", None, "0.05", 1],
-            ["31600000002", None, None, "Number contains in the blacklist", None, None],
+            ["31600000001", "6065ecdc9184a", "Delivered", None, "0.05", 1, False],
+            ["31600000002", None, None, "Number contains in the blacklist", None, None, False],
         ]
     }
 
