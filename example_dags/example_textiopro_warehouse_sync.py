@@ -12,7 +12,12 @@ through the ``textiopro-groups`` asset alias), so DAGs scheduled on it run next:
 ``example_textiopro_warehouse_campaign`` in ``example_textiopro_warehouse_sync_campaign.py``.
 
 The "warehouse" here is a SQLite file that the DAG builds itself, so it runs with nothing to
-set up. Try it against the local sandbox (nothing to change but the connection)::
+set up but two providers, SQLite (without it: ``Unknown hook type "sqlite"``) and common-sql,
+both in the provider's ``examples`` extra::
+
+    pip install "airflow-provider-textiopro[examples]"
+
+Try it against the local sandbox (nothing to change but the connection)::
 
     textiopro-sandbox &
     export AIRFLOW_CONN_TEXTIOPRO_DEFAULT='textiopro://:sandbox-token@127.0.0.1:8085'
