@@ -84,7 +84,8 @@ with DAG(
             # Skipping this task skips the send and the wait below: no SMS when all is well.
             raise AirflowSkipException(f"{share:.1%} of payments failed, within the {limit:.1%} limit.")
         alert = f"Payments alert: {share:.1%} of the last hour's payments failed (limit {limit:.1%})."
-        if not Variable.get(ON_CALL_VARIABLE, default="").strip():
+        # The default is positional: Airflow 2 calls it default_var, Airflow 3 default.
+        if not Variable.get(ON_CALL_VARIABLE, "").strip():
             raise AirflowSkipException(
                 f"No SMS sent: set the Airflow Variable {ON_CALL_VARIABLE} to the on-call numbers "
                 f"(comma-separated) to be texted. The alert would have been: {alert}"

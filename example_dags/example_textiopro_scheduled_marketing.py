@@ -84,7 +84,8 @@ with DAG(
         PHONE is the key of the upsert. See example_textiopro_warehouse_sync for a sync from a
         SQL table.
         """
-        numbers = [n.strip() for n in Variable.get(SUBSCRIBERS_VARIABLE, default="").split(",") if n.strip()]
+        # The default is positional: Airflow 2 calls it default_var, Airflow 3 default.
+        numbers = [n.strip() for n in Variable.get(SUBSCRIBERS_VARIABLE, "").split(",") if n.strip()]
         if not numbers:
             raise AirflowSkipException(
                 f"No campaign sent: set the Airflow Variable {SUBSCRIBERS_VARIABLE} to the subscribers' "

@@ -94,7 +94,8 @@ with DAG(
     @task
     def build_warehouse_table() -> int:
         """Stand-in for your ELT: (re)build the customers table of the example warehouse."""
-        numbers = [n.strip() for n in Variable.get(CUSTOMERS_VARIABLE, default="").split(",") if n.strip()]
+        # The default is positional: Airflow 2 calls it default_var, Airflow 3 default.
+        numbers = [n.strip() for n in Variable.get(CUSTOMERS_VARIABLE, "").split(",") if n.strip()]
         if not numbers:
             raise AirflowSkipException(
                 f"No sync, no campaign: set the Airflow Variable {CUSTOMERS_VARIABLE} to the opted-in "
