@@ -82,10 +82,14 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
-    "hidden-fields": ["schema", "port", "login"],
+    # The port stays visible: the UI's Test button sends the form's port (0 when blank) and
+    # Airflow refuses the test when it differs from the stored one, so a saved port (443) is the
+    # one way to make the button work before apache/airflow#73298.
+    "hidden-fields": ["schema", "login"],
     "relabeling": {"password": "API token", "host": "Base URL"},
     "placeholders": {
         "host": "https://app.textiopro.com",
+        "port": "443",
         "password": "token from the TextioPro dashboard (Developers)",
         "default_sender_id": "MyShop",
         "default_region": "NL",

@@ -11,10 +11,17 @@ A small payments pipeline runs every hour. Two kinds of alert:
   waits (deferred, without holding a worker slot) until every SMS is delivered, so a
   message that cannot reach anyone fails the run instead of going unnoticed.
 
-Try it against the local sandbox (nothing to change but the connection)::
+**Who gets texted.** Only the numbers in the Airflow Variable ``textiopro_example_on_call``
+(comma-separated; set it to your team's numbers). Without it the DAG texts no one: the alert
+task skips, saying so in its log, and a failure alert logs that it had no recipient. Unpausing
+the DAG starts a run at once (Airflow creates the latest hourly run even with ``catchup=False``),
+so set the Variable before you unpause it, and only to numbers you own.
+
+Try it against the local sandbox (the demo's settings are in ``scripts/demo.env``)::
 
     textiopro-sandbox &
     export AIRFLOW_CONN_TEXTIOPRO_DEFAULT='textiopro://:sandbox-token@127.0.0.1:8085'
+    export AIRFLOW_VAR_TEXTIOPRO_EXAMPLE_ON_CALL='+44 7700 900100,+44 7700 900106'
     airflow dags test example_textiopro_pipeline_alerts
     airflow dags test example_textiopro_pipeline_alerts -c '{"fail": true}'
 """
@@ -24,14 +31,16 @@ from __future__ import annotations
 from typing import Any
 
 import pendulum
-from airflow.providers.common.compat.sdk import DAG, AirflowSkipException, Param, task
+from airflow.providers.common.compat.sdk import DAG, AirflowSkipException, Param, Variable, task
 
 from airflow_provider_textiopro.notifications.textiopro import TextioProNotifier
 from airflow_provider_textiopro.operators.messages import TextioProSendMessageOperator
 from airflow_provider_textiopro.sensors.textiopro import TextioProMessageSensor
 
-# Fictional UK numbers (Ofcom's range for drama). The sandbox delivers them; use your team's numbers.
-ON_CALL = ["+44 7700 900100", "+44 7700 900106"]
+# The on-call numbers, comma-separated, from an Airflow Variable: nothing real is texted until you
+# set it. Templated, so the Variable is read when a task runs, not when the file is parsed.
+ON_CALL_VARIABLE = "textiopro_example_on_call"
+ON_CALL = "{{ var.value.get('textiopro_example_on_call', '') }}"
 
 with DAG(
     dag_id="example_textiopro_pipeline_alerts",
@@ -74,7 +83,14 @@ with DAG(
         if share <= limit:
             # Skipping this task skips the send and the wait below: no SMS when all is well.
             raise AirflowSkipException(f"{share:.1%} of payments failed, within the {limit:.1%} limit.")
-        return f"Payments alert: {share:.1%} of the last hour's payments failed (limit {limit:.1%})."
+        alert = f"Payments alert: {share:.1%} of the last hour's payments failed (limit {limit:.1%})."
+        # The default is positional: Airflow 2 calls it default_var, Airflow 3 default.
+        if not Variable.get(ON_CALL_VARIABLE, "").strip():
+            raise AirflowSkipException(
+                f"No SMS sent: set the Airflow Variable {ON_CALL_VARIABLE} to the on-call numbers "
+                f"(comma-separated) to be texted. The alert would have been: {alert}"
+            )
+        return alert
 
     alert_text = check_threshold(failed_share(extract_payments()))
 

@@ -5,10 +5,19 @@ sends the week's campaign (scheduled for ``send_at``, or at once when it is empt
 until TextioPro has finished sending it (deferred: no worker slot is held meanwhile) and
 reports how many messages were delivered.
 
-Try it against the local sandbox (nothing to change but the connection)::
+**Who gets texted.** The subscribers' numbers come from the Airflow Variable
+``textiopro_example_subscribers`` (comma-separated; numbers you own). Without it the DAG texts
+no one: ``subscribers`` skips, saying so in its log, and the upsert, the campaign and the wait
+skip with it. Unpausing the DAG starts a run at once (Airflow creates the latest weekly run even
+with ``catchup=False``), which sends the campaign when the Variable is set. The upsert records a
+group event, which queues a run of ``example_textiopro_warehouse_campaign`` (scheduled on every
+group sync); that run skips, as the group is not the warehouse's.
+
+Try it against the local sandbox (the demo's settings are in ``scripts/demo.env``)::
 
     textiopro-sandbox &
     export AIRFLOW_CONN_TEXTIOPRO_DEFAULT='textiopro://:sandbox-token@127.0.0.1:8085'
+    export AIRFLOW_VAR_TEXTIOPRO_EXAMPLE_SUBSCRIBERS='+44 7700 900200,+44 7700 900206'
     airflow dags test example_textiopro_scheduled_marketing
 
 To see a scheduled send, give a time in the account's timezone (the connection's ``timezone``
@@ -22,11 +31,12 @@ the sandbox's clock past that time from another shell instead of waiting::
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
 import pendulum
-from airflow.providers.common.compat.sdk import DAG, Param, task
+from airflow.providers.common.compat.sdk import DAG, AirflowSkipException, Param, Variable, task
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.operators.campaigns import TextioProSendCampaignOperator
@@ -40,15 +50,9 @@ log = logging.getLogger(__name__)
 
 NEWSLETTER_GROUP = "Weekly newsletter"
 
-# Stand-in for your subscriber list (see example_textiopro_warehouse_sync for a sync from a
-# SQL table). Keys are TextioPro field tags; PHONE is the key of the upsert. The numbers are
-# fictional (Ofcom's range for drama); the sandbox delivers them.
-SUBSCRIBERS = [
-    {"PHONE": "+44 7700 900200", "FIRST_NAME": "Alex"},
-    {"PHONE": "+44 7700 900206", "FIRST_NAME": "Sam"},
-    {"PHONE": "+44 7700 900207", "FIRST_NAME": "Robin"},
-    {"PHONE": "+44 7700 900210", "FIRST_NAME": "Charlie"},
-]
+# The subscribers' numbers, comma-separated: nothing real is texted until you set this Variable.
+SUBSCRIBERS_VARIABLE = "textiopro_example_subscribers"
+FIRST_NAMES = ["Alex", "Sam", "Robin", "Charlie"]
 
 with DAG(
     dag_id="example_textiopro_scheduled_marketing",
@@ -73,12 +77,31 @@ with DAG(
         if_exists="reuse",
     )
 
+    @task
+    def subscribers() -> list[dict[str, str]]:
+        """Stand-in for your subscriber list: the Variable's numbers, as TextioPro field tags.
+
+        PHONE is the key of the upsert. See example_textiopro_warehouse_sync for a sync from a
+        SQL table.
+        """
+        # The default is positional: Airflow 2 calls it default_var, Airflow 3 default.
+        numbers = [n.strip() for n in Variable.get(SUBSCRIBERS_VARIABLE, "").split(",") if n.strip()]
+        if not numbers:
+            raise AirflowSkipException(
+                f"No campaign sent: set the Airflow Variable {SUBSCRIBERS_VARIABLE} to the subscribers' "
+                "numbers (comma-separated, numbers you own) to upsert them and text them."
+            )
+        return [
+            {"PHONE": number, "FIRST_NAME": name}
+            for number, name in zip(numbers, itertools.cycle(FIRST_NAMES))
+        ]
+
     # Creates new contacts, updates changed ones and leaves the rest alone: a second run with the
     # same subscribers writes nothing. Returns the counts (created, updated, unchanged ...).
     upsert_subscribers = TextioProUpsertContactsOperator(
         task_id="upsert_subscribers",
         group_uid=ensure_group.output,
-        records=SUBSCRIBERS,
+        records=subscribers(),
     )
 
     # The campaign is submitted once, on the worker, and its uid returned. schedule_time is

@@ -12,22 +12,37 @@ through the ``textiopro-groups`` asset alias), so DAGs scheduled on it run next:
 ``example_textiopro_warehouse_campaign`` in ``example_textiopro_warehouse_sync_campaign.py``.
 
 The "warehouse" here is a SQLite file that the DAG builds itself, so it runs with nothing to
-set up. Try it against the local sandbox (nothing to change but the connection)::
+set up but two providers, SQLite (without it: ``Unknown hook type "sqlite"``) and common-sql,
+both in the provider's ``examples`` extra::
+
+    pip install "airflow-provider-textiopro[examples]"
+
+**Who gets texted.** The sync texts no one, but each sync queues a run of
+``example_textiopro_warehouse_campaign``, which texts the group. So the opted-in customers'
+numbers come from the Airflow Variable ``textiopro_example_customers`` (comma-separated; numbers
+you own, written as warehouses write them); the two other rows (one opted out, one unusable
+number) are never synced. Without the Variable, ``build_warehouse_table`` skips, saying so in
+its log, the sync skips with it, and no campaign run is queued. Unpausing the DAG starts a run
+at once (Airflow creates the latest daily run even with ``catchup=False``).
+
+Try it against the local sandbox (the demo's settings are in ``scripts/demo.env``)::
 
     textiopro-sandbox &
     export AIRFLOW_CONN_TEXTIOPRO_DEFAULT='textiopro://:sandbox-token@127.0.0.1:8085'
+    export AIRFLOW_VAR_TEXTIOPRO_EXAMPLE_CUSTOMERS='+44 7700 900300,0044 7700 900307'
     airflow dags test example_textiopro_warehouse_sync
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
 from pathlib import Path
 
 import pendulum
-from airflow.providers.common.compat.sdk import DAG, task
+from airflow.providers.common.compat.sdk import DAG, AirflowSkipException, Variable, task
 
 from airflow_provider_textiopro.compat import BaseHook
 from airflow_provider_textiopro.operators.contacts import TextioProCreateGroupOperator
@@ -48,16 +63,21 @@ os.environ.setdefault(
     ),
 )
 
-# (phone, first_name, last_name, city, marketing_opt_in), phone numbers written as warehouses do.
-# Fictional UK numbers (Ofcom's range for drama); the sandbox delivers them.
-CUSTOMERS = [
-    ("+44 7700 900300", "Ada", "Lovelace", "London", 1),
-    ("+44 7700 900306", "Alan", "Turing", "Manchester", 1),
-    ("0044 7700 900307", "Grace", "Hopper", "Arlington", 1),
-    ("447700900310", "Edsger", "Dijkstra", "Rotterdam", 1),
-    ("+44 (0)7700 900316", "Barbara", "Liskov", "Boston", 1),
-    ("+44 7700 900317", "Donald", "Knuth", "Stanford", 1),
-    ("+44 7700 900327", "Frances", "Allen", "New York", 1),
+# The opted-in customers' numbers, comma-separated: nothing real is texted until you set it.
+CUSTOMERS_VARIABLE = "textiopro_example_customers"
+# (first_name, last_name, city) of the opted-in customers, given to the Variable's numbers in turn.
+OPTED_IN = [
+    ("Ada", "Lovelace", "London"),
+    ("Alan", "Turing", "Manchester"),
+    ("Grace", "Hopper", "Arlington"),
+    ("Edsger", "Dijkstra", "Rotterdam"),
+    ("Barbara", "Liskov", "Boston"),
+    ("Donald", "Knuth", "Stanford"),
+    ("Frances", "Allen", "New York"),
+]
+# (phone, first_name, last_name, city, marketing_opt_in) rows that are never synced: an opted-out
+# customer (a fictional UK number, Ofcom's range for drama) and an unusable number.
+NEVER_SYNCED = [
     ("+44 7700 900326", "Margaret", "Hamilton", "Boston", 0),
     ("unknown", "Ken", "Thompson", "Berkeley", 1),
 ]
@@ -74,6 +94,16 @@ with DAG(
     @task
     def build_warehouse_table() -> int:
         """Stand-in for your ELT: (re)build the customers table of the example warehouse."""
+        # The default is positional: Airflow 2 calls it default_var, Airflow 3 default.
+        numbers = [n.strip() for n in Variable.get(CUSTOMERS_VARIABLE, "").split(",") if n.strip()]
+        if not numbers:
+            raise AirflowSkipException(
+                f"No sync, no campaign: set the Airflow Variable {CUSTOMERS_VARIABLE} to the opted-in "
+                "customers' numbers (comma-separated, numbers you own) to sync them and text them."
+            )
+        customers = [
+            (number, *names, 1) for number, names in zip(numbers, itertools.cycle(OPTED_IN))
+        ] + NEVER_SYNCED
         db = BaseHook.get_connection(WAREHOUSE_CONN_ID).get_hook()
         db.run(
             [
@@ -84,10 +114,10 @@ with DAG(
         )
         db.insert_rows(
             WAREHOUSE_TABLE,
-            CUSTOMERS,
+            customers,
             target_fields=["phone", "first_name", "last_name", "city", "marketing_opt_in"],
         )
-        return len(CUSTOMERS)
+        return len(customers)
 
     ensure_group = TextioProCreateGroupOperator(task_id="ensure_group", name=WAREHOUSE_GROUP)
 

@@ -6,6 +6,10 @@ provider's contact operators record an asset event for the group they synced
 scheduled on that alias. Any group sync triggers it, so its first task checks that the
 triggering event is the warehouse group's, and skips the run otherwise.
 
+**Who gets texted.** Every run of ``example_textiopro_warehouse_sync`` queues a run of this DAG,
+which texts the whole group: the customers whose numbers you put in the Airflow Variable
+``textiopro_example_customers`` (without it the sync skips, and nothing queues this DAG).
+
 When the group's uid is known in advance (it is stable once the group exists), schedule on the
 group's own asset instead and drop that check::
 

@@ -3,7 +3,8 @@
 #
 # Usage: ./scripts/demo.sh [dag_id ...]      (default: every DAG in example_dags/, in file order)
 # Creates .venvs/airflow-3.3 if needed, starts `textiopro-sandbox` on a free port, points the
-# textiopro_default connection at it, runs each DAG with `airflow dags test`, stops the sandbox.
+# textiopro_default connection at it, exports the examples' Variables (the numbers they text)
+# from scripts/demo.env, runs each DAG with `airflow dags test`, stops the sandbox.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -74,9 +75,18 @@ print_summary() {
     python "$REPO_ROOT/scripts/demo_summary.py" --since "$DEMO_START" "${DAG_IDS[@]}"
 }
 
+# Export the Airflow Variables of scripts/demo.env: the numbers the examples text.
+use_demo_settings() {
+    set -a
+    # shellcheck source=scripts/demo.env
+    source "$REPO_ROOT/scripts/demo.env"
+    set +a
+}
+
 main() {
     mkdir -p "$LOG_DIR"
     prepare_airflow 3.3
+    use_demo_settings
     collect_dag_ids "$@"
     ((${#DAG_IDS[@]})) || die "no DAG found in $AIRFLOW__CORE__DAGS_FOLDER"
     start_sandbox

@@ -19,7 +19,12 @@ from airflow_provider_textiopro.errors import (
     TextioProInputError,
     TextioProWaitTimeoutError,
 )
-from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
+from airflow_provider_textiopro.links import (
+    CAMPAIGN_URL_XCOM_KEY,
+    TextioProCampaignLink,
+    keep_dashboard_url,
+    push_dashboard_url,
+)
 from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
 from airflow_provider_textiopro.send_progress import SentRequest, took_no_effect
@@ -295,7 +300,7 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         uid = str(external_id)
         with self._final_without_task_state(context, uid):
             context["ti"].xcom_push(key=CAMPAIGN_UID_XCOM_KEY, value=uid)
-            context["ti"].xcom_push(key=CAMPAIGN_URL_XCOM_KEY, value=self.hook.dashboard_url("campaign", uid))
+            push_dashboard_url(self, context, CAMPAIGN_URL_XCOM_KEY, self.hook.dashboard_url("campaign", uid))
             if not self.wait_for_completion:
                 return self._finish(context, uid, None)
             if self.deferrable:
@@ -343,6 +348,7 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         campaign = event.get("campaign") or None
         uid = str((campaign or {}).get("uid") or context["ti"].xcom_pull(key=CAMPAIGN_UID_XCOM_KEY) or "")
         status, text = event.get("status"), event.get("message")
+        keep_dashboard_url(self, context, CAMPAIGN_URL_XCOM_KEY)
         with self._final_without_task_state(context, uid):
             if status == SUCCESS:
                 self.log.info("%s", text)

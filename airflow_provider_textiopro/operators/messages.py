@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_textiopro.compat import AirflowFailException
 from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
-from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink
+from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink, push_dashboard_url
 from airflow_provider_textiopro.models import SendResult
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
 from airflow_provider_textiopro.outcomes import chunked
@@ -258,8 +258,8 @@ class TextioProSendMessageOperator(TextioProSendOperator):
                 "See the reasons above."
             )
         if summary["uids"]:
-            context["ti"].xcom_push(
-                key=MESSAGE_URL_XCOM_KEY, value=self.hook.dashboard_url("message", summary["uids"][0])
+            push_dashboard_url(
+                self, context, MESSAGE_URL_XCOM_KEY, self.hook.dashboard_url("message", summary["uids"][0])
             )
         return summary
 

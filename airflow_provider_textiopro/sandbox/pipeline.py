@@ -1,4 +1,4 @@
-"""From a request to an answer: control endpoints, faults, routing, authentication, logging.
+"""From a request to an answer: control endpoints, dashboard pages, faults, routing, authentication, logging.
 
 Knows nothing about sockets: :mod:`~airflow_provider_textiopro.sandbox.server` feeds it.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TextIO
 from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
-from airflow_provider_textiopro.sandbox import api, control
+from airflow_provider_textiopro.sandbox import api, control, dashboard
 from airflow_provider_textiopro.sandbox.clock import Clock
 from airflow_provider_textiopro.sandbox.config import SandboxConfig
 from airflow_provider_textiopro.sandbox.errors import (
@@ -131,6 +131,9 @@ class SandboxApp:
         split = urlsplit(request.target)
         if split.path.startswith(control.PREFIX):
             response = control.handle(self, request.method, split.path, request.body)
+        elif (dashboard_page := dashboard.match(request.method, split.path)) is not None:
+            with self.state.lock:
+                response = dashboard.page(self.state, *dashboard_page)
         else:
             response = self._api(request, split.path, split.query)
             entry = LoggedRequest(request.method, self.redact(request.target), response.status)

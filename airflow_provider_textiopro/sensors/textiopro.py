@@ -31,6 +31,8 @@ from airflow_provider_textiopro.links import (
     MESSAGE_URL_XCOM_KEY,
     TextioProCampaignLink,
     TextioProMessageLink,
+    keep_dashboard_url,
+    push_dashboard_url,
 )
 from airflow_provider_textiopro.phone import normalize_recipients
 from airflow_provider_textiopro.replies import (
@@ -168,8 +170,9 @@ class _TextioProWaitSensor(BaseSensorOperator):
 
     def _start(self, context: Context) -> None:
         """Prepare the wait before the first poke or the deferral: publish the dashboard URL."""
-        url = self.hook.dashboard_url(self.url_kind, self._first_uid())
-        context["ti"].xcom_push(key=self.url_xcom_key, value=url)
+        push_dashboard_url(
+            self, context, self.url_xcom_key, self.hook.dashboard_url(self.url_kind, self._first_uid())
+        )
 
     def execute(self, context: Context) -> Any:
         """Prepare the wait (:meth:`_start`), then poke (``poke``/``reschedule``) or defer."""
@@ -202,6 +205,7 @@ class _TextioProWaitSensor(BaseSensorOperator):
         """Resume after the trigger: return the final objects, or raise for its failure, timeout or error."""
         from airflow_provider_textiopro.triggers.textiopro import TIMEOUT
 
+        keep_dashboard_url(self, context, self.url_xcom_key)
         status, message = event.get("status"), str(event.get("message"))
         if status == SUCCESS:
             self.log.info("%s", message)

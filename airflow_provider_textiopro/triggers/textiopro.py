@@ -7,6 +7,10 @@ so a restarted triggerer resumes from them alone. Each trigger yields exactly on
 Rate limits, server failures and network errors while polling are logged and polled
 through until ``end_time``; any other error (bad token, unknown uid ...) ends the wait
 with an ``error`` event.
+
+The triggerer imports this module in its event loop, so it imports nothing heavy: the hook
+(with ``requests``, ``tenacity`` and the phone data) is loaded in the polling thread, on the
+first poll.
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ from airflow_provider_textiopro.completion import (
     check_success_ratio,
     is_transient,
 )
-from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
 if TYPE_CHECKING:
+    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
     from airflow_provider_textiopro.models import Message
 
 TIMEOUT = "timeout"
@@ -50,6 +54,7 @@ class _TextioProPollingTrigger(BaseTrigger):
         self.conn_id = conn_id
         self.poll_interval = float(poll_interval)
         self.end_time = None if end_time is None else float(end_time)
+        self._hook: TextioProHook | None = None
 
     def _own_kwargs(self) -> dict[str, Any]:
         """Return the kwargs of the subclass, for :meth:`serialize`."""
@@ -64,16 +69,23 @@ class _TextioProPollingTrigger(BaseTrigger):
         common = {"conn_id": self.conn_id, "poll_interval": self.poll_interval, "end_time": self.end_time}
         return f"{type(self).__module__}.{type(self).__qualname__}", {**self._own_kwargs(), **common}
 
+    def _poll(self) -> tuple[Completion, Any]:
+        """Run :meth:`_check` (in the polling thread), loading the hook there on the first poll."""
+        if self._hook is None:
+            from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+
+            self._hook = TextioProHook(textiopro_conn_id=self.conn_id)
+        return self._check(self._hook)
+
     def _event(self, status: str, message: str, value: Any) -> TriggerEvent:
         return TriggerEvent({"status": status, "message": message, self.payload_key: value})
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until the completion is final, an error ends it, or ``end_time`` passes; yield one event."""
-        hook = TextioProHook(textiopro_conn_id=self.conn_id)
         last_message, last_value = "nothing could be fetched.", None
         while True:
             try:
-                completion, last_value = await asyncio.to_thread(self._check, hook)
+                completion, last_value = await asyncio.to_thread(self._poll)
             except Exception as error:
                 text = str(redact(f"{type(error).__name__}: {error}"))
                 if not is_transient(error):

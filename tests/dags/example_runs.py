@@ -13,6 +13,7 @@ import importlib.util
 import io
 import json
 import logging
+import shlex
 import sys
 import time
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DAGS = ROOT / "example_dags"
 DEMO_SUMMARY = ROOT / "scripts" / "demo_summary.py"
 APPROVAL = "example_textiopro_approval"
+DEMO_SETTINGS = ROOT / "scripts" / "demo.env"
 ALERTS = "example_textiopro_pipeline_alerts"
 MARKETING = "example_textiopro_scheduled_marketing"
 SYNC = "example_textiopro_warehouse_sync"
@@ -86,6 +88,22 @@ def use_textiopro(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, auth_
     }
     monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps(connection))
     return CONN_ID
+
+
+def demo_settings() -> dict[str, str]:
+    """Return the variables scripts/demo.env sets (``NAME="value"`` lines), as demo.sh exports them."""
+    settings = {}
+    for line in DEMO_SETTINGS.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            settings[name.strip()] = shlex.split(value)[0]
+    return settings
+
+
+def use_demo_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set the examples' Variables (the numbers they text) as scripts/demo.sh does."""
+    for name, value in demo_settings().items():
+        monkeypatch.setenv(name, value)
 
 
 def unpause(monkeypatch: pytest.MonkeyPatch, dag_ids: set[str]) -> None:
@@ -313,6 +331,7 @@ def run_examples(
         examples = ExampleRuns(sandbox, warehouse)
         use_textiopro(monkeypatch, sandbox, auth_style)
         use_sqlite(monkeypatch, WAREHOUSE_CONN_ID, warehouse)
+        use_demo_settings(monkeypatch)
         unpause(monkeypatch, set(DEMO_ORDER))
         start = time.time()
         for dag_id in DEMO_ORDER:

@@ -33,11 +33,14 @@ from example_runs import (
     SYNC,
     WAREHOUSE_CONN_ID,
     assert_success,
+    demo_settings,
+    load_dag_bag,
     rendered_fields,
     run,
     task_states,
     token_leaks,
     token_places,
+    use_demo_settings,
     use_textiopro,
     xcom,
 )
@@ -57,9 +60,16 @@ DAG_TEST_MASK_SECRET_LINE = re.compile(r"^.*Sending request\s.*msg=MaskSecret\(v
 
 @pytest.fixture
 def examples_conn(example_runs, monkeypatch):
-    """The connections of the ``example_runs`` DAGs: their sandbox and their warehouse."""
+    """The connections of the ``example_runs`` DAGs (their sandbox and warehouse), and the demo's numbers."""
     use_sqlite(monkeypatch, WAREHOUSE_CONN_ID, example_runs.warehouse)
+    use_demo_settings(monkeypatch)
     return use_textiopro(monkeypatch, example_runs.sandbox)
+
+
+@pytest.fixture
+def demo_numbers(monkeypatch):
+    """The Variables of scripts/demo.env: the numbers the examples text."""
+    use_demo_settings(monkeypatch)
 
 
 def messages(conn_id: str) -> list[Any]:
@@ -100,7 +110,7 @@ def test_pipeline_alerts_texts_the_breach_and_waits_until_delivered(example_runs
     assert {m["status"] for m in xcom(dag_run, "wait_for_delivery")} == {"Delivered"}
 
 
-def test_pipeline_alerts_within_the_limit_sends_nothing(dag_bag, textiopro_conn):
+def test_pipeline_alerts_within_the_limit_sends_nothing(dag_bag, textiopro_conn, demo_numbers):
     dag_run = run(dag_bag, ALERTS, max_failed_share=0.5)
 
     assert dag_run.state == "success"
@@ -109,7 +119,9 @@ def test_pipeline_alerts_within_the_limit_sends_nothing(dag_bag, textiopro_conn)
     assert messages(textiopro_conn) == []
 
 
-def test_pipeline_alerts_failure_fails_the_run_and_texts_on_call(dag_bag, textiopro_conn, sandbox, logged):
+def test_pipeline_alerts_failure_fails_the_run_and_texts_on_call(
+    dag_bag, textiopro_conn, sandbox, logged, demo_numbers
+):
     dag_run = run(dag_bag, ALERTS, fail=True)
 
     assert dag_run.state == "failed"
@@ -136,7 +148,9 @@ def test_scheduled_marketing_sends_the_campaign_and_reports_its_stats(example_ru
     assert (campaign.status.value, campaign.stats.total) == ("done", 4)
 
 
-def test_scheduled_marketing_schedules_the_campaign_at_send_at(dag_bag, textiopro_conn, sandbox):
+def test_scheduled_marketing_schedules_the_campaign_at_send_at(
+    dag_bag, textiopro_conn, sandbox, demo_numbers
+):
     send_at = (datetime.now(timezone.utc) + timedelta(minutes=10)).replace(second=0, microsecond=0)
     # The campaign stays "scheduled" until send_at on the sandbox's clock: move that clock past it.
     sandbox.advance(15 * 60)
@@ -261,3 +275,34 @@ def test_warehouse_campaign_without_the_group_fails_and_says_what_to_run(dag_bag
 
     assert dag_run.state == "failed"
     assert task_states(dag_run)["warehouse_group_uid"] == "failed"
+
+
+def test_the_demo_sets_every_variable_the_examples_read():
+    read = set()
+    for path in EXAMPLE_DAGS.glob("*.py"):
+        read |= {name.upper() for name in re.findall(r'_VARIABLE = "(\w+)"', path.read_text())}
+    assert {f"AIRFLOW_VAR_{name}" for name in read} == set(demo_settings())
+
+
+def test_without_the_variables_the_examples_text_no_one(textiopro_conn, sandbox, monkeypatch, logged):
+    for name in demo_settings():
+        monkeypatch.delenv(name, raising=False)
+    # Parsed afresh, as a deployment's task does: a shared DAG object keeps what earlier runs
+    # rendered into it (the notifier's recipients) and the params of their conf.
+    dag_bag = load_dag_bag()
+
+    runs = {dag_id: run(dag_bag, dag_id) for dag_id in (ALERTS, MARKETING, SYNC)}
+    failed = run(dag_bag, ALERTS, fail=True)
+
+    for dag_id, dag_run in runs.items():
+        assert dag_run.state == "success", (dag_id, task_states(dag_run))
+    assert task_states(runs[ALERTS])["send_alert"] == "skipped"
+    assert task_states(runs[MARKETING])["send_campaign"] == "skipped"
+    assert task_states(runs[SYNC])["sync_customers"] == "skipped"
+    assert recorded_events(runs[SYNC]) == []  # so no run of the campaign DAG is queued
+    assert failed.state == "failed"
+    assert [r.path for r in sandbox.requests if r.method == "POST" and "/contacts" not in r.path] == []
+    assert messages(textiopro_conn) == []
+    text = logged()
+    for variable in ("on_call", "subscribers", "customers"):
+        assert f"set the Airflow Variable textiopro_example_{variable}" in text

@@ -132,6 +132,7 @@ def test_constructor_overrides_the_extras(monkeypatch):
         ("https://app.textiopro.com/api/v3/", None, None, "https://app.textiopro.com"),
         ("https://app.textiopro.com/api/http", None, None, "https://app.textiopro.com"),
         ("https://example.com/textio", None, None, "https://example.com/textio"),
+        ("https://app.textiopro.com", 443, None, "https://app.textiopro.com:443"),
         ("", None, None, "https://app.textiopro.com"),
     ],
 )
@@ -194,7 +195,7 @@ def test_settings_repr_hides_the_token(monkeypatch):
 def test_ui_field_behaviour():
     behaviour = TextioProHook.get_ui_field_behaviour()
     assert behaviour == field_behaviour()
-    assert set(behaviour["hidden_fields"]) == {"schema", "port", "login"}
+    assert set(behaviour["hidden_fields"]) == {"schema", "login"}
     assert behaviour["relabeling"] == {"password": "API token", "host": "Base URL"}
     assert behaviour["placeholders"]["host"] == "https://app.textiopro.com"
 

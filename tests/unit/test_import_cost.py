@@ -1,8 +1,10 @@
-"""A DAG file importing an operator, sensor or notifier must not import the hook, HTTP clients or phone data.
+"""Importing a DAG-facing module or the triggers must not import the hook, HTTP clients or phone data.
 
 Each module is imported in a fresh interpreter that has already imported Airflow's own base
-classes, as a DAG file has; only what the module adds on top counts (Airflow 2.11 itself
-imports ``requests``, Airflow 3 does not).
+classes, as a DAG file has (or the triggerer, for the triggers); only what the module adds on
+top counts (Airflow 2.11 itself imports ``requests``, Airflow 3 does not). The triggerer imports
+a trigger's module in its event loop, so anything heavy there blocks every running trigger
+("async thread was blocked"); the triggers load the hook in their polling thread instead.
 """
 
 from __future__ import annotations
@@ -29,9 +31,19 @@ NOT_AT_PARSE_TIME = (
     "airflow_provider_textiopro.sandbox",
 )
 
+NOT_IN_THE_EVENT_LOOP = (
+    *NOT_AT_PARSE_TIME,
+    "tenacity",
+    "urllib3",
+    "airflow_provider_textiopro.retries",
+    "airflow_provider_textiopro.phone",
+)
+TRIGGERS_MODULE = "airflow_provider_textiopro.triggers.textiopro"
+
 PROBE = """
 import importlib, json, sys
 from airflow.providers.common.compat.sdk import BaseNotifier, BaseOperator, BaseSensorOperator
+from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 before = set(sys.modules)
 importlib.import_module(sys.argv[1])
@@ -48,9 +60,9 @@ def modules_added_by(module: str) -> list[str]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def heavy(modules: list[str]) -> list[str]:
-    """Return the names of ``NOT_AT_PARSE_TIME`` that ``modules`` hold (themselves or a submodule)."""
-    return [name for name in NOT_AT_PARSE_TIME if any(m == name or m.startswith(f"{name}.") for m in modules)]
+def heavy(modules: list[str], names: tuple[str, ...] = NOT_AT_PARSE_TIME) -> list[str]:
+    """Return the ``names`` that ``modules`` hold (themselves or a submodule)."""
+    return [name for name in names if any(m == name or m.startswith(f"{name}.") for m in modules)]
 
 
 def test_the_probe_sees_a_heavy_import():
@@ -62,3 +74,7 @@ def test_the_probe_sees_a_heavy_import():
 @pytest.mark.parametrize("module", DAG_FACING_MODULES)
 def test_importing_a_dag_facing_module_stays_cheap(module):
     assert heavy(modules_added_by(module)) == []
+
+
+def test_importing_the_triggers_in_the_triggerer_loads_nothing_that_blocks_its_event_loop():
+    assert heavy(modules_added_by(TRIGGERS_MODULE), NOT_IN_THE_EVENT_LOOP) == []

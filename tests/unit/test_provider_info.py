@@ -94,10 +94,18 @@ def test_connection_form_matches_the_connection_contract():
     }
     assert CONNECTION["conn-fields"]["auth_style"]["schema"]["enum"] == ["bearer", "api_token"]
     behaviour = CONNECTION["ui-field-behaviour"]
-    assert set(behaviour["hidden-fields"]) == {"schema", "port", "login"}
+    assert set(behaviour["hidden-fields"]) == {"schema", "login"}
     assert behaviour["relabeling"] == {"password": "API token", "host": "Base URL"}
     assert behaviour["placeholders"]["host"] == "https://app.textiopro.com"
-    assert set(behaviour["placeholders"]) <= {"host", "password", *CONNECTION["conn-fields"]}
+    assert set(behaviour["placeholders"]) <= {"host", "port", "password", *CONNECTION["conn-fields"]}
+
+
+def test_the_form_shows_the_port_so_the_ui_test_button_can_match_the_stored_one():
+    # The UI's Test button sends the form's port (0 when the field is hidden or blank) and Airflow
+    # answers "Bad Request" when it differs from the stored port: the field must be there to fill.
+    assert "port" not in CONNECTION["ui-field-behaviour"]["hidden-fields"]
+    assert "port" not in field_behaviour()["hidden_fields"]
+    assert field_behaviour()["placeholders"]["port"] == "443"
 
 
 def test_airflow_builds_the_connection_form():

@@ -29,7 +29,9 @@ def hook():
     """The hook the trigger builds, with every call recorded; asyncio.sleep does not wait."""
     fake = mock.MagicMock(name="TextioProHook()")
     with (
-        mock.patch(f"{MODULE}.TextioProHook", return_value=fake) as hook_class,
+        mock.patch(
+            "airflow_provider_textiopro.hooks.textiopro.TextioProHook", return_value=fake
+        ) as hook_class,
         mock.patch(f"{MODULE}.asyncio.sleep", new=mock.AsyncMock()) as sleep,
     ):
         fake.hook_class = hook_class
