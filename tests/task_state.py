@@ -29,3 +29,19 @@ def make_context(try_number: int = 1, store: FakeTaskStateStore | None = None) -
     ti = mock.MagicMock(try_number=try_number)
     ti.xcom_pull.return_value = None
     return {"ti": ti, "task_state_store": store}
+
+
+class FakeVariables:
+    """Airflow's ``Variable`` (get, set, delete) over a dict: what the unit tests keep below Airflow 3.3."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None, deserialize_json: bool = False) -> Any:
+        return self.values.get(key, default)
+
+    def set(self, key: str, value: Any, description: str | None = None, serialize_json: bool = False) -> None:
+        self.values[key] = value
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)

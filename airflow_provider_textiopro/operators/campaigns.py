@@ -21,7 +21,7 @@ from airflow_provider_textiopro.errors import (
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
 from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
-from airflow_provider_textiopro.send_progress import SentRequest, took_no_effect
+from airflow_provider_textiopro.send_progress import SentRequest, forget_advice, took_no_effect
 from airflow_provider_textiopro.validation import format_schedule_time, validate_channel, validate_sender_id
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     def _resend_advice(store: TaskStateStore | None) -> str:
         """Say how to look for the campaign, and how to send it again on purpose."""
         rerun = (
-            f"delete the task state key {CAMPAIGN_REQUEST_KEY} and clear the task"
+            f"{forget_advice(store, CAMPAIGN_REQUEST_KEY)} and clear the task"
             if store is not None
             else "clear the task"
         )
