@@ -109,6 +109,7 @@ class FreshAirflow:
         self.workdir = workdir
         self.connections = connections
         self._homes = 0
+        self._examples: dict[str, Run] = {}
 
     def new_home(self) -> Path:
         self._homes += 1
@@ -129,6 +130,12 @@ class FreshAirflow:
     def dags_test(self, dag_id: str, dags_folder: Path) -> Run:
         """Run ``airflow dags test <dag_id>`` with ``dags_folder`` on a fresh database."""
         return self._run(dag_id, [AIRFLOW, "dags", "test", dag_id], dags_folder)
+
+    def example(self, dag_id: str, dags_folder: Path) -> Run:
+        """Return the run of :meth:`dags_test` for ``dag_id``, made on the first call only."""
+        if dag_id not in self._examples:
+            self._examples[dag_id] = self.dags_test(dag_id, dags_folder)
+        return self._examples[dag_id]
 
     def dag_test(self, dag_file: Path, dag_id: str) -> Run:
         """Import ``dag_file`` by path and run its DAG ``dag_id`` with ``dag.test()`` on a fresh database."""

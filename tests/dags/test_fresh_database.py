@@ -16,6 +16,7 @@ from dag_runner import DAG_FILES
 from example_runs import CAMPAIGN, CONN_ID, DEMO_ORDER, EXAMPLE_DAGS, SYNC, WAREHOUSE_CONN_ID
 from fresh_airflow import FreshAirflow, Run
 
+from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
 from airflow_provider_textiopro.sandbox import run_sandbox
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration, pytest.mark.cli]
@@ -46,11 +47,16 @@ def assert_succeeded(run: Run) -> None:
 @pytest.mark.parametrize("dag_id", DEMO_ORDER)
 def test_airflow_dags_test_runs_each_example_on_a_fresh_database(fresh, dag_id):
     if dag_id == CAMPAIGN:  # it texts the group the warehouse sync fills
-        assert_succeeded(fresh.dags_test(SYNC, EXAMPLE_DAGS))
+        assert_succeeded(fresh.example(SYNC, EXAMPLE_DAGS))
 
-    assert_succeeded(fresh.dags_test(dag_id, EXAMPLE_DAGS))
+    assert_succeeded(fresh.example(dag_id, EXAMPLE_DAGS))
 
 
+@pytest.mark.skipif(
+    AIRFLOW_V_3_0_PLUS,
+    reason="Airflow 3's dag.test() stores the DAG it runs; the 3.x runs above and the warm-database "
+    "dag.test() runs cover it, and each fresh 3.x process costs most of a minute",
+)
 @pytest.mark.parametrize(
     ("dag_file", "dag_id", "event_kinds"),
     [
