@@ -2,9 +2,9 @@
 
 A request is written down twice under its own key: what it sends just before it is sent, then
 TextioPro's answer (:class:`SentRequest`). The keys live in Airflow 3.3's task state store, or
-below Airflow 3.3 in an Airflow Variable of the task instance (:class:`VariableTaskStateStore`). A request found
-without an answer got none, or its worker was lost while waiting for it: it may have taken effect,
-so it is never sent again. The message operator keeps one key per request of at most 100
+below Airflow 3.3 in an Airflow Variable of the task instance (:class:`VariableTaskStateStore`).
+A request found without an answer got none, or its worker was lost while waiting for it: it may
+have taken effect, so it is never sent again. The message operator keeps one key per request of at most 100
 recipients (``textiopro_message_request_<n>``, :class:`SendProgress`), the campaign operator one
 for its only request.
 """
