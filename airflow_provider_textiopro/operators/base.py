@@ -32,7 +32,9 @@ class TextioProSendOperator(ResumableJobMixin, BaseOperator):
     :param durable: keep what was sent across tries (see above).
     """
 
-    def __init__(self, *, textiopro_conn_id: str = DEFAULT_CONN_ID, durable: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *, textiopro_conn_id: str = DEFAULT_CONN_ID, durable: bool = True, **kwargs: Any
+    ) -> None:
         if AIRFLOW_V_3_3_PLUS:
             kwargs["durable"] = durable
         super().__init__(**kwargs)

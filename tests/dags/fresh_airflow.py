@@ -93,7 +93,9 @@ class Run:
 
     def failure(self) -> str:
         """Say how the run ended, with the end of its output."""
-        return f"{self.dag_id}: exit {self.returncode}, {self.state}, {self.task_states}\n{self.output[-4000:]}"
+        return (
+            f"{self.dag_id}: exit {self.returncode}, {self.state}, {self.task_states}\n{self.output[-4000:]}"
+        )
 
 
 class FreshAirflow:
@@ -121,7 +123,9 @@ class FreshAirflow:
         home = self.new_home()
         env = _base_env(home)
         env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder)
-        env.update({f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(c) for conn_id, c in self.connections.items()})
+        env.update(
+            {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(c) for conn_id, c in self.connections.items()}
+        )
         result = subprocess.run(
             args, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=str(home)
         )

@@ -66,7 +66,9 @@ def test_airflow_dags_test_runs_each_example_on_a_fresh_database(fresh, dag_id):
             ["campaign", "group"],
             id="contact-upsert-and-campaign",
         ),
-        pytest.param(EXAMPLE_DAGS / "example_textiopro_warehouse_sync.py", SYNC, ["group"], id="sql-transfer"),
+        pytest.param(
+            EXAMPLE_DAGS / "example_textiopro_warehouse_sync.py", SYNC, ["group"], id="sql-transfer"
+        ),
     ],
 )
 def test_dag_test_without_serializing_records_the_events_on_a_fresh_database(

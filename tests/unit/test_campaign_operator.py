@@ -34,7 +34,9 @@ GROUP = "6065ecdc9184a"
 OTHER = "6415907d0d37a"
 MODULE = "airflow_provider_textiopro.operators.campaigns"
 # Below 3.3 a context without a store is every context: the operator keeps its task state in a Variable.
-from_3_3 = pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="Airflow 3.3's context holds the task state store")
+from_3_3 = pytest.mark.skipif(
+    not AIRFLOW_V_3_3_PLUS, reason="Airflow 3.3's context holds the task state store"
+)
 # The ways a try runs without task state: (the context's store, operator kwargs).
 WITHOUT_TASK_STATE = [
     pytest.param(None, {"durable": False}, id="durable-false-no-store"),

@@ -140,12 +140,18 @@ def test_variable_store_keeps_one_variable_per_task_instance(variables):
 
     assert store.name == "textiopro_task_state/d/manual__2025-01-01/send/3"
     assert variables.values == {
-        store.name: {REQUEST_KEY.format(0): {"request": ["31600000001"]}, "textiopro_message_send": {"type": "plain"}}
+        store.name: {
+            REQUEST_KEY.format(0): {"request": ["31600000001"]},
+            "textiopro_message_send": {"type": "plain"},
+        }
     }
     again = VariableTaskStateStore.for_task_instance(task_instance(map_index=3))
     assert again.get(REQUEST_KEY.format(0)) == {"request": ["31600000001"]}
     assert again.get("missing", "default") == "default"
-    assert VariableTaskStateStore.for_task_instance(task_instance(map_index=4)).get(REQUEST_KEY.format(0)) is None
+    assert (
+        VariableTaskStateStore.for_task_instance(task_instance(map_index=4)).get(REQUEST_KEY.format(0))
+        is None
+    )
 
 
 def test_variable_store_goes_with_its_last_key_or_when_cleared(variables):
