@@ -26,14 +26,14 @@ def only_try(dag_run, task_id: str):
     return ti
 
 
-def task_state_variables() -> list[str]:
-    """Return the keys of the provider's task state Variables in Airflow's database."""
+def task_state_variable(ti) -> list[str]:
+    """Return the keys of the task state Variable of ``ti`` in Airflow's database (none or one)."""
     from airflow.models.variable import Variable
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        rows = session.query(Variable.key).filter(Variable.key.like(f"{VariableTaskStateStore.PREFIX}/%"))
-        return [key for (key,) in rows]
+        name = VariableTaskStateStore.for_task_instance(ti).name
+        return [key for (key,) in session.query(Variable.key).filter(Variable.key == name)]
 
 
 def assert_retried_and_forgotten(dag_run, task_id: str) -> None:
@@ -41,14 +41,14 @@ def assert_retried_and_forgotten(dag_run, task_id: str) -> None:
     assert dag_run.state == "success"
     ti = only_try(dag_run, task_id)
     assert (ti.state, ti.try_number) == ("success", 2)
-    assert task_state_variables() == []
+    assert task_state_variable(ti) == []
 
 
 def test_a_send_retried_after_a_lost_worker_sends_each_recipient_one_message(
     monkeypatch, textiopro_conn, sandbox
 ):
     use_dag_files(monkeypatch)
-    dags = load_dags("textiopro_lost_worker.py")
+    dags = load_dags("textiopro_send_retries.py")
 
     dag_run = run_dag(dags["textiopro_lost_worker_send"], dags)
 
@@ -62,7 +62,7 @@ def test_a_send_retried_after_a_lost_worker_sends_each_recipient_one_message(
 
 def test_a_campaign_retried_after_a_lost_worker_is_sent_once(monkeypatch, textiopro_conn, sandbox):
     use_dag_files(monkeypatch)
-    dags = load_dags("textiopro_lost_worker.py")
+    dags = load_dags("textiopro_send_retries.py")
     group_uid = TextioProHook(textiopro_conn).create_group("Lost worker").uid
 
     dag_run = run_dag(dags["textiopro_lost_worker_campaign"], dags, run_conf={"group_uid": group_uid})
