@@ -1,9 +1,12 @@
-"""A stand-in for Airflow 3.3's task state store, and a task context that holds it."""
+"""Stand-ins for Airflow 3.3's task state store and for Variables, and a task context that holds the store."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from unittest import mock
+
+import pytest
 
 
 class FakeTaskStateStore:
@@ -45,3 +48,14 @@ class FakeVariables:
 
     def delete(self, key: str) -> None:
         self.values.pop(key, None)
+
+
+@pytest.fixture(autouse=True)
+def variables() -> Iterator[FakeVariables]:
+    """Airflow's Variables, where the sending operators keep their task state below Airflow 3.3, in memory.
+
+    Autouse where a conftest imports it: those tests leave nothing in Airflow's database.
+    """
+    fake = FakeVariables()
+    with mock.patch("airflow_provider_textiopro.send_progress.Variable", fake):
+        yield fake

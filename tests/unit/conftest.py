@@ -9,15 +9,7 @@ from unittest import mock
 
 import pytest
 from contact_fakes import FakeTextioPro, group_of_three
-from task_state import FakeVariables
-
-
-@pytest.fixture(autouse=True)
-def variables() -> Iterator[FakeVariables]:
-    """Airflow's Variables as the sending operators keep their task state below Airflow 3.3, in memory."""
-    fake = FakeVariables()
-    with mock.patch("airflow_provider_textiopro.send_progress.Variable", fake):
-        yield fake
+from task_state import variables  # noqa: F401  (autouse: task state Variables in memory)
 
 
 @pytest.fixture
