@@ -37,7 +37,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow_provider_textiopro.compat import Asset, AssetAlias
+from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS, Asset, AssetAlias
 from airflow_provider_textiopro.errors import TextioProInputError
 
 if TYPE_CHECKING:
@@ -163,11 +163,15 @@ def emit_asset_event(context: Context, asset: Asset, extra: Mapping[str, Any] | 
     outlets = list(getattr(context["task"], "outlets", None) or [])
     outlet_events = context["outlet_events"]
     if any(_is_asset(item, asset.uri) for item in outlets):
+        if not _registered_on_airflow_2("dataset", asset.uri):
+            return False
         outlet_events[asset].extra.update(extra)
         return True
     kind = _kind_of(asset)
     alias_name = _ALIASES.get(kind or "")
     if alias_name and any(_is_alias(item, alias_name) for item in outlets):
+        if not _registered_on_airflow_2("alias", alias_name):
+            return False
         outlet_events[AssetAlias(alias_name)].add(asset, extra=extra)
         return True
     hint = f"AssetAlias({alias_name!r})" if alias_name else "the asset"
@@ -177,3 +181,46 @@ def emit_asset_event(context: Context, asset: Asset, extra: Mapping[str, Any] | 
         hint,
     )
     return False
+
+
+def _registered_on_airflow_2(kind: Literal["dataset", "alias"], name: str) -> bool:
+    """Make sure Airflow 2.11's database holds the dataset or alias ``name``; return False when it cannot.
+
+    Airflow 2.11 stores an alias event against the alias's row (a task whose alias has none fails
+    after its work is done), and drops an event of a dataset without a row. The DAG processor writes
+    both rows when it parses a DAG naming them; a task run before any parse (``airflow dags test``,
+    ``dag.test()`` on a fresh database) writes them here, in a session of its own, as the DAG
+    processor would. Airflow 3 needs nothing.
+
+    :param kind: ``"dataset"`` (``name`` is its URI) or ``"alias"``.
+    :param name: the dataset's URI or the alias's name.
+    """
+    if AIRFLOW_V_3_0_PLUS:
+        return True
+    from airflow.models.dataset import DatasetAliasModel, DatasetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    if kind == "dataset":
+        column, row = DatasetModel.uri, DatasetModel(uri=name)
+    else:
+        column, row = DatasetAliasModel.name, DatasetAliasModel(name=name)
+    try:
+        with create_session() as session:
+            if session.scalar(select(column).where(column == name).limit(1)) is None:
+                session.add(row)
+    except IntegrityError:
+        pass  # another task registered it meanwhile
+    except Exception as error:  # the event is bookkeeping: it never fails a task whose work is done
+        log.warning(
+            "No asset event recorded for %s %r: Airflow's database could not register it (%s: %s). "
+            "Run `airflow dags reserialize` (or let the scheduler parse a DAG that names it) so that "
+            "Airflow registers it, and the next runs record their events.",
+            kind,
+            name,
+            type(error).__name__,
+            error,
+        )
+        return False
+    return True

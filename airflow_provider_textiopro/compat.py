@@ -22,15 +22,17 @@ from airflow.providers.common.compat.sdk import (
     PokeReturnValue,
     ResumableJobMixin,
     TaskInstanceKey,
+    Variable,
     XCom,
     conf,
     mask_secret,
     redact,
 )
-from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
+from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS, AIRFLOW_V_3_3_PLUS
 
 __all__ = [
     "AIRFLOW_V_3_0_PLUS",
+    "AIRFLOW_V_3_3_PLUS",
     "AirflowException",
     "AirflowFailException",
     "AirflowOptionalProviderFeatureException",
@@ -46,6 +48,7 @@ __all__ = [
     "PokeReturnValue",
     "ResumableJobMixin",
     "TaskInstanceKey",
+    "Variable",
     "XCom",
     "conf",
     "mask_secret",

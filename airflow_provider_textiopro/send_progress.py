@@ -1,20 +1,23 @@
 """Write each send request down before it leaves, so that a retry never repeats one that may have gone out.
 
-With a task state store (Airflow 3.3+) a request is written down twice under its own key: what it
-sends just before it is sent, then TextioPro's answer (:class:`SentRequest`). A request found
-without an answer got none, or its worker was lost while waiting for it: it may have taken effect,
-so it is never sent again. The message operator keeps one key per request of at most 100
+A request is written down twice under its own key: what it sends just before it is sent, then
+TextioPro's answer (:class:`SentRequest`). The keys live in Airflow 3.3's task state store, or
+below Airflow 3.3 in an Airflow Variable of the task instance (:class:`VariableTaskStateStore`).
+A request found without an answer got none, or its worker was lost while waiting for it: it may
+have taken effect, so it is never sent again. The message operator keeps one key per request of at most 100
 recipients (``textiopro_message_request_<n>``, :class:`SendProgress`), the campaign operator one
 for its only request.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple
 from typing import Any, Protocol
 
+from airflow_provider_textiopro.compat import Variable
 from airflow_provider_textiopro.errors import TextioProError, TextioProSendUncertainError
 from airflow_provider_textiopro.models import RecipientOutcome
 
@@ -29,6 +32,74 @@ class TaskStateStore(Protocol):
     def set(self, key: str, value: Any) -> None: ...
 
     def delete(self, key: str) -> None: ...
+
+
+class VariableTaskStateStore:
+    """The task state of one task instance below Airflow 3.3: a JSON object in one Airflow Variable.
+
+    Written before each request and with each answer, so that it outlives a lost worker; the
+    operator deletes it once the task succeeds (:meth:`clear`). A task that fails keeps it, so
+    that clearing the task does not send again either.
+
+    :param name: the Variable's key (see :meth:`for_task_instance`).
+    """
+
+    PREFIX = "textiopro_task_state"
+    DESCRIPTION = (
+        "TextioPro: what this task instance sent, so that a retry does not send it again. "
+        "Deleted when the task succeeds; delete it to send again on purpose."
+    )
+    MAX_NAME = 250  # Airflow's limit on a Variable's key
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @classmethod
+    def for_task_instance(cls, ti: Any) -> VariableTaskStateStore:
+        """Return the store of ``ti``: ``textiopro_task_state/<dag_id>/<run_id>/<task_id>/<map_index>``.
+
+        A key longer than Airflow allows is shortened to the prefix and its SHA-256.
+        """
+        name = f"{cls.PREFIX}/{ti.dag_id}/{ti.run_id}/{ti.task_id}/{ti.map_index}"
+        if len(name) > cls.MAX_NAME:
+            name = f"{cls.PREFIX}/{hashlib.sha256(name.encode()).hexdigest()}"
+        return cls(name)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return the value kept under ``key``, or ``default``."""
+        return self._values().get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        """Keep ``value`` (JSON-able) under ``key``."""
+        values = self._values()
+        values[key] = value
+        Variable.set(self.name, values, description=self.DESCRIPTION, serialize_json=True)
+
+    def delete(self, key: str) -> None:
+        """Drop ``key``; the Variable goes with its last key."""
+        values = self._values()
+        if key not in values:
+            return
+        del values[key]
+        if values:
+            Variable.set(self.name, values, description=self.DESCRIPTION, serialize_json=True)
+        else:
+            self.clear()
+
+    def clear(self) -> None:
+        """Delete the Variable: the task succeeded, nothing is left to keep."""
+        Variable.delete(self.name)
+
+    def _values(self) -> dict[str, Any]:
+        # Positional: Airflow 2.11 names the default default_var, the Task SDK default.
+        return dict(Variable.get(self.name, None, True) or {})
+
+
+def forget_advice(store: TaskStateStore | None, key: str) -> str:
+    """Say how to drop what ``store`` keeps under ``key``, so that the task sends again when cleared."""
+    if isinstance(store, VariableTaskStateStore):
+        return f"delete the Airflow Variable {store.name}"
+    return f"delete the task state key {key}"
 
 
 def took_no_effect(error: BaseException) -> bool:

@@ -27,7 +27,7 @@ from airflow_provider_textiopro.links import (
 )
 from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
-from airflow_provider_textiopro.send_progress import SentRequest, took_no_effect
+from airflow_provider_textiopro.send_progress import SentRequest, forget_advice, took_no_effect
 from airflow_provider_textiopro.validation import (
     check_number,
     format_schedule_time,
@@ -89,17 +89,18 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     the hook reads the campaign back and compares its message and creation time):
     it is never sent again nor waited on; find it in the dashboard.
 
-    Retries never send it again on Airflow 3.3+. The task's state store
-    (``ResumableJobMixin``, ``durable=True`` by default) gets the request just
+    Retries never send it again. The task's state (``durable=True`` by default;
+    Airflow 3.3's task state store, below 3.3 an Airflow Variable of the task
+    instance, deleted once the task succeeds) gets the request just
     before it is sent (``textiopro_campaign_request``), then the campaign's uid
     in its place (``textiopro_campaign_uid``). A retry follows that campaign
     instead of sending a new one, whatever state it is in (when waiting, a failed
     or cancelled campaign fails the retry too); a retry that finds the request
     without a uid (no answer, or a worker lost before the uid was written) fails
     without retrying and sends nothing. To send anew, start a new DAG run or
-    delete those task state keys.
+    delete those task state keys (below 3.3, that Variable).
 
-    Below Airflow 3.3, or with ``durable=False``, there is no task state, so a
+    With ``durable=False`` there is no task state, so a
     retry would send the campaign again: once it is sent, any failure of the
     task (a wait that times out or fails, a campaign that ends failed) fails it
     without retrying (``AirflowFailException``), naming the campaign to follow
@@ -261,7 +262,7 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     def _resend_advice(store: TaskStateStore | None) -> str:
         """Say how to look for the campaign, and how to send it again on purpose."""
         rerun = (
-            f"delete the task state key {CAMPAIGN_REQUEST_KEY} and clear the task"
+            f"{forget_advice(store, CAMPAIGN_REQUEST_KEY)} and clear the task"
             if store is not None
             else "clear the task"
         )
@@ -380,7 +381,7 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         except Exception as error:
             raise AirflowFailException(
                 f"Campaign {uid} was sent, then the task failed, so it is not retried: without task state "
-                "(Airflow below 3.3, or durable=False) a retry would send the campaign again. Follow "
+                "(durable=False) a retry would send the campaign again. Follow "
                 f"campaign {uid} with TextioProCampaignSensor(campaign_uid={uid!r}), which only reads and "
                 "is safe to retry, or in the TextioPro dashboard (the task's extra link). The failure "
                 f"({type(error).__name__}): {error}"

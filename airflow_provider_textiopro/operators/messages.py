@@ -52,8 +52,9 @@ class TextioProSendMessageOperator(TextioProSendOperator):
     accepted message reports a numeric cost). A scheduled send has no uids: TextioPro
     creates the messages when their time comes.
 
-    Retries never send anyone the message twice on Airflow 3.3+. The task's state store
-    (``ResumableJobMixin``, ``durable=True`` by default) gets each request's numbers
+    Retries never send anyone the message twice. The task's state (``durable=True`` by
+    default; Airflow 3.3's task state store, below 3.3 an Airflow Variable of the task
+    instance, deleted once the task succeeds) gets each request's numbers
     before it is sent and its outcomes once answered (``textiopro_message_request_<n>``),
     then the finished send (``textiopro_message_send``). A retry sends only to the
     recipients that no earlier request reached, and a retry after the whole send (a later
@@ -61,9 +62,9 @@ class TextioProSendMessageOperator(TextioProSendOperator):
     stored summary without sending. The recipients of a request that got no answer may
     or may not have the message: they are never sent it again, and once the others are
     handled the task fails without retrying and names them. To send anew, start a new
-    DAG run or delete those task state keys.
+    DAG run or delete those task state keys (below 3.3, that Variable).
 
-    Below Airflow 3.3, or with ``durable=False``, there is no task state: once part of a
+    With ``durable=False`` there is no task state: once part of a
     send may have gone out (a later request failed, or a request got no answer) the task
     fails without retrying and says how many recipients already got the message; a retry
     after a complete send sends it again, and says so in its log.

@@ -40,9 +40,10 @@ def load_dags(file_name: str) -> dict[str, DAG]:
 def run_dag(dag: DAG, dags: dict[str, DAG], **kwargs: Any) -> Any:
     """Run ``dag`` with ``dag.test()`` and return its DagRun.
 
-    Airflow 3 stores the DAGs of the folder itself; 2.11 needs them stored (and unpaused)
-    first, or the asset aliases and the DAGs scheduled on assets would be unknown to its
-    database.
+    Airflow 3 stores the DAGs of the folder itself; on 2.11 they are stored (and unpaused)
+    first, as a scheduler's DAG processor would have done, so that the DAGs scheduled on assets
+    are known and get queued. tests/dags/test_fresh_database.py runs DAGs without this, on a
+    fresh database.
     """
     if not AIRFLOW_V_3_0_PLUS:
         from airflow.models.dag import DagModel

@@ -39,7 +39,6 @@ def test_sync_then_deferred_campaign(monkeypatch, textiopro_conn, sandbox):
     }
 
 
-@pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="the task state store arrived in Airflow 3.3")
 def test_retries_follow_the_campaign_instead_of_sending_again(monkeypatch, textiopro_conn, sandbox):
     use_dag_files(monkeypatch)
     dags = load_dags("textiopro_contacts_and_campaign.py")

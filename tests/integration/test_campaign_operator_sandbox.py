@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
-from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
 from contact_helpers import emitted_assets, task_context
 from sandbox_fixtures import post_statuses
 from task_state import FakeTaskStateStore
@@ -68,7 +67,6 @@ def test_send_without_waiting_returns_at_once(textiopro_conn, sandbox, group_uid
     assert len(post_statuses(sandbox, "/sms/campaign")) == 1
 
 
-@pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="the task state store arrived in Airflow 3.3")
 def test_a_retry_does_not_send_again(textiopro_conn, sandbox, group_uid):
     store = FakeTaskStateStore()
     task = op(group_uid)
@@ -81,21 +79,15 @@ def test_a_retry_does_not_send_again(textiopro_conn, sandbox, group_uid):
     assert len(post_statuses(sandbox, "/sms/campaign")) == 1
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        pytest.param({}, marks=pytest.mark.skipif(AIRFLOW_V_3_3_PLUS, reason="below 3.3"), id="below-3.3"),
-        pytest.param(
-            {"durable": False},
-            marks=pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="durable arrived in Airflow 3.3"),
-            id="durable-false",
-        ),
-    ],
-)
-def test_without_task_state_a_wait_timeout_fails_without_retry(textiopro_conn, sandbox, group_uid, kwargs):
+def test_without_task_state_a_wait_timeout_fails_without_retry(textiopro_conn, sandbox, group_uid):
     later = datetime.now(timezone.utc) + timedelta(days=1)
     task = op(
-        group_uid, schedule_time=later, wait_for_completion=True, poll_interval=0.1, timeout=0.3, **kwargs
+        group_uid,
+        schedule_time=later,
+        wait_for_completion=True,
+        poll_interval=0.1,
+        timeout=0.3,
+        durable=False,
     )
     with pytest.raises(AirflowFailException, match="a retry would send the campaign again") as info:
         task.execute(task_context(task, task_state_store=FakeTaskStateStore()))

@@ -216,7 +216,7 @@ def test_failure_after_a_partial_send_is_not_retried(textiopro_conn, sandbox, mo
     set_conn_extra(monkeypatch, textiopro_conn, max_retries=0)
     sandbox.set_faults(rate_limit=1)
     with pytest.raises(AirflowFailException, match="after 100 of 250 recipients got the message"):
-        run(recipients=NL_MOBILES)
+        run(recipients=NL_MOBILES, durable=False)
     assert len(post_statuses(sandbox, SEND)) == 2
     sandbox.clear_faults()
     assert sum(1 for _ in TextioProHook(textiopro_conn).list_messages()) == 100
@@ -225,6 +225,6 @@ def test_failure_after_a_partial_send_is_not_retried(textiopro_conn, sandbox, mo
 def test_uncertain_send_is_not_retried(textiopro_conn, sandbox):
     sandbox.set_faults(fail_next_5xx=1, fail_mode="after")
     with pytest.raises(AirflowFailException, match="may or may not have reached TextioPro"):
-        run(recipients="31612345678")
+        run(recipients="31612345678", durable=False)
     assert post_statuses(sandbox, SEND) == [500]
     assert sum(1 for _ in TextioProHook(textiopro_conn).list_messages()) == 1

@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from contact_fakes import FakeTextioPro, group_of_three
+from task_state import variables  # noqa: F401  (autouse: task state Variables in memory)
 
 
 @pytest.fixture

@@ -11,13 +11,14 @@ import pytest
 from airflow_provider_textiopro.assets import (
     CAMPAIGNS_ALIAS,
     GROUPS_ALIAS,
+    _registered_on_airflow_2,
     asset_alias,
     campaign_asset,
     default_outlets,
     emit_asset_event,
     group_asset,
 )
-from airflow_provider_textiopro.compat import Asset, AssetAlias
+from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS, Asset, AssetAlias
 from airflow_provider_textiopro.errors import TextioProInputError
 
 UID = "6065ecdc9184a"
@@ -118,3 +119,43 @@ def test_the_extra_is_recorded_flat_and_hashable(extra, recorded):
     )
     declared["outlet_events"][group_asset(UID)].extra.update.assert_called_once_with(recorded)
     hash(frozenset(recorded.items()))
+
+
+below_airflow_3 = pytest.mark.skipif(AIRFLOW_V_3_0_PLUS, reason="Airflow 3 keeps alias events without a row")
+
+
+@below_airflow_3
+def test_on_airflow_2_an_alias_is_registered_once_in_the_database():
+    from airflow.models.dataset import DatasetAliasModel
+    from airflow.utils.session import create_session
+
+    name = "textiopro-test-alias-registration"
+
+    def rows():
+        with create_session() as session:
+            return session.query(DatasetAliasModel).filter(DatasetAliasModel.name == name).count()
+
+    try:
+        assert _registered_on_airflow_2("alias", name)
+        assert _registered_on_airflow_2("alias", name)
+        assert rows() == 1
+    finally:
+        with create_session() as session:
+            session.query(DatasetAliasModel).filter(DatasetAliasModel.name == name).delete()
+
+
+@below_airflow_3
+def test_on_airflow_2_an_alias_that_cannot_be_registered_skips_the_event_with_a_warning(logged):
+    from sqlalchemy.exc import OperationalError
+
+    context = context_with(AssetAlias(GROUPS_ALIAS))
+    refused = OperationalError("INSERT", {}, Exception("database is locked"))
+
+    with mock.patch("airflow.utils.session.create_session", side_effect=refused):
+        assert not emit_asset_event(context, group_asset(UID), {"created": 2})
+
+    assert not context["outlet_events"].__getitem__.called
+    text = logged()
+    assert "No asset event recorded for alias 'textiopro-groups'" in text
+    assert "database is locked" in text
+    assert "airflow dags reserialize" in text

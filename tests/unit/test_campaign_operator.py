@@ -34,15 +34,15 @@ from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigg
 GROUP = "6065ecdc9184a"
 OTHER = "6415907d0d37a"
 MODULE = "airflow_provider_textiopro.operators.campaigns"
-needs_task_state = pytest.mark.skipif(
-    not AIRFLOW_V_3_3_PLUS, reason="the task state store (ResumableJobMixin) arrived in Airflow 3.3"
+# Below 3.3 a context without a store is every context: the operator keeps its task state in a Variable.
+from_3_3 = pytest.mark.skipif(
+    not AIRFLOW_V_3_3_PLUS, reason="Airflow 3.3's context holds the task state store"
 )
-below_3_3 = pytest.mark.skipif(AIRFLOW_V_3_3_PLUS, reason="below Airflow 3.3")
 # The ways a try runs without task state: (the context's store, operator kwargs).
 WITHOUT_TASK_STATE = [
-    pytest.param(None, {}, marks=below_3_3, id="below-3.3"),
-    pytest.param(FakeTaskStateStore, {"durable": False}, marks=needs_task_state, id="durable-false"),
-    pytest.param(None, {}, marks=needs_task_state, id="3.3-context-without-store"),
+    pytest.param(None, {"durable": False}, id="durable-false-no-store"),
+    pytest.param(FakeTaskStateStore, {"durable": False}, id="durable-false"),
+    pytest.param(None, {}, marks=from_3_3, id="3.3-context-without-store"),
 ]
 NO_ANSWER = TextioProSendUncertainError(
     "TextioPro send_campaign failed: Server Error (HTTP 500). It may have taken effect although no "
@@ -169,8 +169,7 @@ def test_send_without_waiting(hook, emitted):
     asset, extra = emitted.call_args.args[1:]
     assert asset.uri == f"textiopro://campaign/{UID}"
     assert extra == {"campaign_uid": UID}
-    if AIRFLOW_V_3_3_PLUS:
-        assert context["task_state_store"].values == {CAMPAIGN_UID_XCOM_KEY: UID}
+    assert context["task_state_store"].values == {CAMPAIGN_UID_XCOM_KEY: UID}
 
 
 def test_connection_default_sender(hook, emitted):
@@ -200,7 +199,6 @@ def test_wait_non_deferrable_success(hook, emitted):
     assert all(isinstance(value, (str, int)) for value in extra.values())
 
 
-@needs_task_state
 @pytest.mark.parametrize("status", ["failed", "error", "cancelled"])
 def test_wait_non_deferrable_failure_has_stats(hook, emitted, status):
     hook.wait_for_campaign.return_value = campaign(status, delivered=2, failed=5)
@@ -342,7 +340,6 @@ END_EVENTS = [
 ]
 
 
-@needs_task_state
 @pytest.mark.parametrize(("payload", "error", "match"), END_EVENTS)
 def test_execute_complete_raises_for_a_retry_with_task_state(emitted, payload, error, match):
     context = make_context(store=FakeTaskStateStore())
@@ -387,7 +384,7 @@ def test_without_task_state_a_deferred_wait_sends_once_and_its_timeout_is_final(
     [
         pytest.param(None, {}, id="no-task-state"),
         pytest.param(FakeTaskStateStore, {}, id="task-state-if-any"),
-        pytest.param(FakeTaskStateStore, {"durable": False}, marks=needs_task_state, id="durable-false"),
+        pytest.param(FakeTaskStateStore, {"durable": False}, id="durable-false"),
     ],
 )
 def test_a_send_that_may_have_gone_out_fails_without_retry(hook, emitted, error, store, kwargs):
@@ -450,7 +447,6 @@ def test_a_send_refused_outright_fails_for_an_ordinary_retry(hook, error):
     assert store.values == {}
 
 
-@needs_task_state
 class TestRetries:
     def test_the_request_is_written_down_before_it_is_sent_then_replaced_by_the_uid(self, hook, emitted):
         store = FakeTaskStateStore()

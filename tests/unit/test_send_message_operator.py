@@ -24,9 +24,6 @@ from airflow_provider_textiopro.operators.messages import MESSAGE_SEND_KEY, Text
 from airflow_provider_textiopro.send_progress import REQUEST_KEY
 
 NL_MOBILES = [f"3161234{i:04d}" for i in range(250)]
-needs_task_state = pytest.mark.skipif(
-    not AIRFLOW_V_3_3_PLUS, reason="the task state store (ResumableJobMixin) arrived in Airflow 3.3"
-)
 
 
 def fake_send(recipients, message, *, schedule_time=None, refuse=(), **kwargs):
@@ -362,7 +359,7 @@ def test_failure_before_anything_was_sent_propagates_for_retry(hook, context):
 def test_failure_after_a_partial_send_is_not_retried(hook, context):
     hook.send_message.side_effect = failing_on_request(2, TextioProServerError("TextioPro answered 502"))
     with pytest.raises(AirflowFailException, match=r"after 100 of 250 recipients got the message") as info:
-        run(context, recipients=NL_MOBILES)
+        run(context, recipients=NL_MOBILES, durable=False)
     assert "send to the 150 remaining recipient(s) (the first is 31612340100)" in str(info.value)
     assert hook.send_message.call_count == 2
 
@@ -373,7 +370,7 @@ def test_failure_after_a_partial_send_is_not_retried(hook, context):
 def test_uncertain_send_is_not_retried(hook, context, error):
     hook.send_message.side_effect = error
     with pytest.raises(AirflowFailException, match="may or may not have reached TextioPro"):
-        run(context, recipients="31612345678")
+        run(context, recipients="31612345678", durable=False)
 
 
 @pytest.mark.parametrize(
@@ -471,9 +468,9 @@ def test_dynamic_task_mapping(hook, context):
     assert mapped.partial_kwargs["on_invalid"] == "skip"
 
     results = []
-    for batch in batches:
+    for batch in batches:  # each mapped task instance has a task state of its own
         op = TextioProSendMessageOperator(task_id="send", message="Hi", on_invalid="skip", recipients=batch)
-        results.append(op.execute(context))
+        results.append(op.execute(make_context()))
     assert [r["accepted"] for r in results] == [2, 1]
     assert [c.args[0] for c in hook.send_message.call_args_list] == [
         ["+31612345678", "+447911123456"],
@@ -498,7 +495,6 @@ def test_operator_is_resumable():
     )
 
 
-@needs_task_state
 class TestRetries:
     def test_a_retry_sends_only_to_the_recipients_not_reached(self, hook, logged):
         store, answered = FakeTaskStateStore(), Counter()
@@ -571,8 +567,7 @@ class TestRetries:
 @pytest.mark.parametrize(
     "durable",
     [
-        pytest.param(False, marks=needs_task_state, id="durable-false"),
-        pytest.param(None, marks=pytest.mark.skipif(AIRFLOW_V_3_3_PLUS, reason="below 3.3"), id="below-3.3"),
+        pytest.param(False, id="durable-false"),
     ],
 )
 def test_without_task_state_a_retry_sends_again_and_warns(hook, logged, durable):
@@ -597,3 +592,20 @@ def test_extra_params_cannot_override_the_recipient(hook, context):
     with pytest.raises(TextioProInputError, match="extra_params cannot set recipient"):
         run(context, recipients="06 1234 5678", extra_params={"recipient": "31600000000"})
     hook.send_message.assert_not_called()
+
+
+@pytest.mark.skipif(AIRFLOW_V_3_3_PLUS, reason="below Airflow 3.3 the task state is kept in a Variable")
+def test_below_3_3_the_task_instance_s_variable_keeps_the_send_across_tries(hook, variables):
+    context = make_context()
+    context["ti"].configure_mock(dag_id="d", run_id="r", task_id="send", map_index=-1)
+    task = TextioProSendMessageOperator(task_id="send", message="Hello", recipients=NL_MOBILES[:2])
+
+    task.execute(context)  # the worker is lost before the task is marked done
+    assert list(variables.values) == ["textiopro_task_state/d/r/send/-1"]
+    context["ti"].try_number = 2
+    result = task.execute(context)
+
+    assert hook.send_message.call_count == 1
+    assert result["accepted"] == 2
+    task.post_execute(context, result)
+    assert variables.values == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from task_state import FakeTaskStateStore
@@ -13,7 +14,14 @@ from airflow_provider_textiopro.errors import (
     TextioProSendUncertainError,
 )
 from airflow_provider_textiopro.models import RecipientOutcome
-from airflow_provider_textiopro.send_progress import REQUEST_KEY, SendProgress, SentRequest, took_no_effect
+from airflow_provider_textiopro.send_progress import (
+    REQUEST_KEY,
+    SendProgress,
+    SentRequest,
+    VariableTaskStateStore,
+    forget_advice,
+    took_no_effect,
+)
 
 ANSWERED = [
     RecipientOutcome(
@@ -118,3 +126,55 @@ def test_without_a_store_progress_is_kept_in_memory_only():
         raise REFUSED
     assert progress.requests == 2
     assert progress.unsent(["31600000009"]) == ["31600000009"]
+
+
+def task_instance(**changes):
+    fields = {"dag_id": "d", "run_id": "manual__2025-01-01", "task_id": "send", "map_index": -1}
+    return SimpleNamespace(**{**fields, **changes})
+
+
+def test_variable_store_keeps_one_variable_per_task_instance(variables):
+    store = VariableTaskStateStore.for_task_instance(task_instance(map_index=3))
+    store.set(REQUEST_KEY.format(0), {"request": ["31600000001"]})
+    store.set("textiopro_message_send", {"type": "plain"})
+
+    assert store.name == "textiopro_task_state/d/manual__2025-01-01/send/3"
+    assert variables.values == {
+        store.name: {
+            REQUEST_KEY.format(0): {"request": ["31600000001"]},
+            "textiopro_message_send": {"type": "plain"},
+        }
+    }
+    again = VariableTaskStateStore.for_task_instance(task_instance(map_index=3))
+    assert again.get(REQUEST_KEY.format(0)) == {"request": ["31600000001"]}
+    assert again.get("missing", "default") == "default"
+    assert (
+        VariableTaskStateStore.for_task_instance(task_instance(map_index=4)).get(REQUEST_KEY.format(0))
+        is None
+    )
+
+
+def test_variable_store_goes_with_its_last_key_or_when_cleared(variables):
+    store = VariableTaskStateStore.for_task_instance(task_instance())
+    store.set("a", 1)
+    store.set("b", 2)
+    store.delete("a")
+    store.delete("never set")
+    assert variables.values == {store.name: {"b": 2}}
+    store.delete("b")
+    assert variables.values == {}
+    store.set("c", 3)
+    store.clear()
+    assert variables.values == {}
+
+
+def test_variable_store_name_fits_airflow_s_limit():
+    store = VariableTaskStateStore.for_task_instance(task_instance(dag_id="d" * 250))
+    assert len(store.name) <= 250
+    assert store.name.startswith("textiopro_task_state/")
+
+
+def test_forget_advice_names_the_store_s_place():
+    variable = VariableTaskStateStore("textiopro_task_state/d/r/t/-1")
+    assert forget_advice(variable, "k") == "delete the Airflow Variable textiopro_task_state/d/r/t/-1"
+    assert forget_advice(FakeTaskStateStore(), "k") == "delete the task state key k"
