@@ -23,9 +23,10 @@ stop_sandbox() {
 }
 
 # Start the sandbox on a free port, wait for its ready line, point textiopro_default at it.
+# Arguments are more textiopro-sandbox options (scripts/deploy-test.sh slows deliveries).
 start_sandbox() {
     local token="demo-token" ready="" deadline=$((SECONDS + 15))
-    textiopro-sandbox --port 0 --token "$token" --seed 1 --quiet >"$SANDBOX_LOG" 2>&1 &
+    textiopro-sandbox --port 0 --token "$token" --seed 1 --quiet "$@" >"$SANDBOX_LOG" 2>&1 &
     SANDBOX_PID=$!
     trap stop_sandbox EXIT
     until [[ -n $ready ]]; do
@@ -87,4 +88,7 @@ main() {
     [[ " ${DAG_RESULTS[*]} " != *FAILED* ]]
 }
 
-main "$@"
+# scripts/deploy-test.sh sources this file for start_sandbox: run only when executed.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    main "$@"
+fi
