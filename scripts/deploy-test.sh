@@ -49,15 +49,22 @@ ensure_postgres_drivers() {
 }
 
 # Stop the driver (it stops the Airflow processes it started), then the sandbox; both by pid.
+# Without a driver, say that the test failed before it began, ending with the counts as it would.
 cleanup() {
     if [[ -n $DRIVER_PID ]] && kill -0 "$DRIVER_PID" 2>/dev/null; then
         kill -TERM "$DRIVER_PID" 2>/dev/null || true
         wait "$DRIVER_PID" 2>/dev/null || true
     fi
     stop_sandbox
+    if [[ -z $DRIVER_PID ]]; then
+        printf '\ndeployment test: FAIL before the deployment started (see above)\n0 passed, 1 failed\n'
+    fi
 }
 
 main() {
+    trap cleanup EXIT
+    trap 'exit 143' TERM
+    trap 'exit 130' INT
     mkdir -p "$LOG_DIR"
     ensure_postgres
     ensure_venv 3.3
@@ -65,9 +72,7 @@ main() {
     ensure_postgres_drivers
     collect_dag_ids
     start_sandbox --delivery-delay "$DELIVERY_DELAY"
-    trap cleanup EXIT
-    trap 'exit 143' TERM
-    trap 'exit 130' INT
+    trap cleanup EXIT # start_sandbox set its own
     # In the background, so that a TERM reaches the trap now rather than when the driver ends.
     timeout --signal=TERM --kill-after=60 "$DRIVER_TIMEOUT" \
         python "$REPO_ROOT/tests/deployment/run_deployment.py" --sandbox-url "$SANDBOX_URL" \
