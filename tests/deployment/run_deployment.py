@@ -233,9 +233,10 @@ class DeploymentTest:
             d.start("scheduler")
 
         run_id = self._kill_mid_send(dag_id, kill_scheduler)
-        # The orphaned worker finishes the task. It also keeps the killed scheduler's database
-        # connection, and with it the run's row lock: the new scheduler cannot finish the run until
-        # the orphans are gone, as a service manager (systemd, a container) would make them.
+        # The orphaned worker finishes the task. While the killed scheduler's orphans live, the new
+        # scheduler does not end the run (seen for over 3 minutes; they were forked holding the killed
+        # scheduler's database connections, and likely its row locks): stop them, as a service
+        # manager (systemd, a container runtime) would.
         wait_for(
             "the orphaned worker to end the task",
             lambda: (
