@@ -9,6 +9,7 @@
 # runs every example DAG through the scheduler, SIGKILLs the triggerer, a task process and the
 # scheduler at the worst moments, and checks from the sandbox that nobody got a text twice.
 # Every process it started is stopped by its id, also on failure. Logs: build/deploy-test/.
+# TEXTIOPRO_DEPLOY_DATABASE=sqlite uses SQLite without trying PostgreSQL.
 set -euo pipefail
 
 # shellcheck source=scripts/demo.sh
@@ -23,7 +24,7 @@ DRIVER_TIMEOUT=600
 
 # Install PostgreSQL from Debian packages when it is missing and we may (root, apt-get).
 ensure_postgres() {
-    if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    if [[ ${TEXTIOPRO_DEPLOY_DATABASE:-} == sqlite ]] || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
         return
     fi
     if ((EUID != 0)) || ! command -v apt-get >/dev/null; then
@@ -40,6 +41,7 @@ ensure_postgres() {
 # Install Airflow's PostgreSQL drivers into the 3.3 virtualenv (psycopg2, and asyncpg for its
 # async engine) when PostgreSQL is there and they are not.
 ensure_postgres_drivers() {
+    [[ ${TEXTIOPRO_DEPLOY_DATABASE:-} != sqlite ]] || return 0
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || return 0
     python -c 'import psycopg2, asyncpg' 2>/dev/null && return 0
     ensure_uv
@@ -76,7 +78,7 @@ main() {
     # In the background, so that a TERM reaches the trap now rather than when the driver ends.
     timeout --signal=TERM --kill-after=60 "$DRIVER_TIMEOUT" \
         python "$REPO_ROOT/tests/deployment/run_deployment.py" --sandbox-url "$SANDBOX_URL" \
-        --work-dir "$WORK_DIR" "${DAG_IDS[@]}" &
+        --work-dir "$WORK_DIR" --database "${TEXTIOPRO_DEPLOY_DATABASE:-postgresql}" "${DAG_IDS[@]}" &
     DRIVER_PID=$!
     wait "$DRIVER_PID"
 }

@@ -72,15 +72,17 @@ class Database:
         self.url = ""
         self.kind = ""
 
-    def start(self) -> None:
-        """Start PostgreSQL on a free loopback port; fall back to SQLite, saying why."""
-        try:
-            self.url = self._start_postgres()
-            self.kind = "PostgreSQL"
-        except (DeploymentError, OSError, subprocess.SubprocessError) as error:
-            log(f"PostgreSQL cannot start ({error}): using SQLite instead")
-            self.url = f"sqlite:///{self.work / 'airflow.db'}"
-            self.kind = "SQLite"
+    def start(self, kind: str = "postgresql") -> None:
+        """Start PostgreSQL on a free loopback port, or SQLite when asked or when PostgreSQL cannot start."""
+        if kind == "postgresql":
+            try:
+                self.url = self._start_postgres()
+                self.kind = "PostgreSQL"
+                return
+            except (DeploymentError, OSError, subprocess.SubprocessError) as error:
+                log(f"PostgreSQL cannot start ({error}): using SQLite instead")
+        self.url = f"sqlite:///{self.work / 'airflow.db'}"
+        self.kind = "SQLite"
 
     def _start_postgres(self) -> str:
         binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))

@@ -298,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sandbox-url", required=True)
     parser.add_argument("--work-dir", required=True, type=Path)
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("dag_ids", nargs="+", metavar="DAG_ID")
     args = parser.parse_args(argv)
 
@@ -313,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     try:
         database = Database(args.work_dir, processes)
-        database.start()
+        database.start(args.database)
         log(f"metadata database: {database.kind}")
         deployment = Deployment(
             args.work_dir,
