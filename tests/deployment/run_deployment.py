@@ -28,7 +28,10 @@ from processes import ProcessTable, descendants
 
 FAULT_DAGS = HERE / "dags"
 SLOW_SEND = 8.0
-"""Seconds the sandbox waits before answering, while a send is killed mid-request."""
+"""Seconds the sandbox waits before answering, while a task process is killed mid-request."""
+SLOW_SEND_SCHEDULER = 30.0
+"""The same while the scheduler is killed: long enough for the new scheduler to find the running task
+orphaned (its scheduler's heartbeat 10 s old), reset it and run it again while the first request is out."""
 
 
 def load_scenarios() -> dict[str, dict[str, tuple[list[str], str]]]:
@@ -209,7 +212,7 @@ class DeploymentTest:
     def task_kill(self) -> str:
         """Kill the task process while its send request waits for the answer, clear the task: no duplicate."""
         d, dag_id = self.deployment, "deploy_test_task_kill"
-        run_id = self._kill_mid_send(dag_id, self._kill_task_process)
+        run_id = self._kill_mid_send(dag_id, self._kill_task_process, SLOW_SEND)
         wait_for(
             "the killed task to fail",
             lambda: True if d.task_instances(dag_id, run_id)["send_message"]["state"] == "failed" else None,
@@ -232,7 +235,7 @@ class DeploymentTest:
             log(f"SIGKILLed the scheduler (pid {pid}) mid-send; its executor workers live on: {left}")
             d.start("scheduler")
 
-        run_id = self._kill_mid_send(dag_id, kill_scheduler)
+        run_id = self._kill_mid_send(dag_id, kill_scheduler, SLOW_SEND_SCHEDULER)
         # The orphaned worker finishes the task. While the killed scheduler's orphans live, the new
         # scheduler does not end the run (seen for over 3 minutes; they were forked holding the killed
         # scheduler's database connections, and likely its row locks): stop them, as a service
@@ -249,11 +252,11 @@ class DeploymentTest:
         log(f"SIGKILLed the killed scheduler's orphans {orphans}")
         return self._ends_with_one_send(dag_id, run_id)
 
-    def _kill_mid_send(self, dag_id: str, kill: Callable[[int], None]) -> str:
+    def _kill_mid_send(self, dag_id: str, kill: Callable[[int], None], slow: float) -> str:
         """Slow the sandbox, trigger ``dag_id``, ``kill`` while its send waits; return the run id."""
         d = self.deployment
         self.sandbox.control("DELETE", "requests")
-        self.sandbox.control("POST", "faults", {"slow": SLOW_SEND})
+        self.sandbox.control("POST", "faults", {"slow": slow})
         d.set_paused(dag_id, False)
         run_id = d.trigger(dag_id)
         task_pid = wait_for(
@@ -265,9 +268,7 @@ class DeploymentTest:
         time.sleep(1)  # the request is on the sandbox's side, waiting to be answered
         kill(task_pid)
         # The sandbox still handles the request it holds: the message goes out, unanswered.
-        wait_for(
-            "the sandbox to handle the send", lambda: True if self.sandbox.sends() else None, SLOW_SEND + 30
-        )
+        wait_for("the sandbox to handle the send", lambda: True if self.sandbox.sends() else None, slow + 30)
         self.sandbox.control("DELETE", "faults")
         return run_id
 
@@ -282,8 +283,11 @@ class DeploymentTest:
         sends = self.sandbox.sends()
         if sends != 1:
             raise DeploymentError(f"{sends} send requests reached the sandbox, expected 1")
-        states = {t: ti["state"] for t, ti in self.deployment.task_instances(dag_id, run_id).items()}
-        return f"run ended {state} (tasks {states}); one send request, one message per recipient"
+        ti = self.deployment.task_instances(dag_id, run_id)["send_message"]
+        return (
+            f"run ended {state}, the send task {ti['state']} on try {ti['try_number']}; "
+            "one send request, one message per recipient"
+        )
 
     def run(self) -> None:
         """Run every check."""
