@@ -236,12 +236,12 @@ class DeploymentTest:
             d.start("scheduler")
 
         run_id = self._kill_mid_send(dag_id, kill_scheduler, SLOW_SEND_SCHEDULER)
-        # The orphaned worker finishes the task. While the killed scheduler's orphans live, the new
-        # scheduler does not end the run (seen for over 3 minutes; they were forked holding the killed
-        # scheduler's database connections, and likely its row locks): stop them, as a service
-        # manager (systemd, a container runtime) would.
+        # The new scheduler resets the orphaned task and runs it again (or the orphaned worker ends it
+        # first). While the killed scheduler's orphans live, the new scheduler does not end the run
+        # (seen for over 3 minutes; they were forked holding the killed scheduler's database
+        # connections, and likely its row locks): stop them, as a service manager would.
         wait_for(
-            "the orphaned worker to end the task",
+            "the send task to end",
             lambda: (
                 d.task_instances(dag_id, run_id)["send_message"]["state"] in ("success", "failed") or None
             ),
