@@ -24,11 +24,12 @@ stop_sandbox() {
 }
 
 # Start the sandbox on a free port, wait for its ready line, point textiopro_default at it.
+# Arguments are more textiopro-sandbox options (scripts/deploy-test.sh slows deliveries).
 start_sandbox() {
     local token="demo-token" ready="" deadline=$((SECONDS + 15))
     # The approval example's approver answers YES (example_dags/example_textiopro_approval.py).
     textiopro-sandbox --port 0 --token "$token" --seed 1 --auto-reply 900107=YES --auto-reply 900117=NO \
-        --quiet >"$SANDBOX_LOG" 2>&1 &
+        --quiet "$@" >"$SANDBOX_LOG" 2>&1 &
     SANDBOX_PID=$!
     trap stop_sandbox EXIT
     until [[ -n $ready ]]; do
@@ -99,4 +100,7 @@ main() {
     [[ " ${DAG_RESULTS[*]} " != *FAILED* ]]
 }
 
-main "$@"
+# scripts/deploy-test.sh sources this file for start_sandbox: run only when executed.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    main "$@"
+fi
