@@ -15,7 +15,7 @@ The "warehouse" here is a SQLite file that the DAG builds itself, so it runs wit
 set up but two providers, SQLite (without it: ``Unknown hook type "sqlite"``) and common-sql,
 both in the provider's ``examples`` extra::
 
-    pip install "airflow-provider-textiopro[examples]"
+    pip install ".[examples]"   (from a checkout of the provider)
 
 **Who gets texted.** The sync texts no one, but each sync queues a run of
 ``example_textiopro_warehouse_campaign``, which texts the group. So the opted-in customers'

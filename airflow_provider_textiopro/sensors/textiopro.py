@@ -174,6 +174,10 @@ class _TextioProWaitSensor(BaseSensorOperator):
             self, context, self.url_xcom_key, self.hook.dashboard_url(self.url_kind, self._first_uid())
         )
 
+    def _resume(self, context: Context) -> None:
+        """Pick the wait up after a deferral: keep the dashboard URL for the extra link."""
+        keep_dashboard_url(self, context, self.url_xcom_key)
+
     def execute(self, context: Context) -> Any:
         """Prepare the wait (:meth:`_start`), then poke (``poke``/``reschedule``) or defer."""
         self._start(context)
@@ -205,7 +209,7 @@ class _TextioProWaitSensor(BaseSensorOperator):
         """Resume after the trigger: return the final objects, or raise for its failure, timeout or error."""
         from airflow_provider_textiopro.triggers.textiopro import TIMEOUT
 
-        keep_dashboard_url(self, context, self.url_xcom_key)
+        self._resume(context)
         status, message = event.get("status"), str(event.get("message"))
         if status == SUCCESS:
             self.log.info("%s", message)
@@ -395,6 +399,9 @@ class TextioProReplySensor(_TextioProWaitSensor):
 
     def _watched(self) -> list[str]:
         return normalize_recipients(self.numbers, default_region=self.hook.default_region).numbers
+
+    def _resume(self, context: Context) -> None:
+        """Nothing to pick up after a deferral: a reply wait has no dashboard page."""
 
     def _start(self, context: Context) -> None:
         """Check the arguments and fix the cursor: where the new part of the message list ends."""

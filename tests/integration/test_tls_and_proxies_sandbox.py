@@ -50,7 +50,7 @@ def _hook(monkeypatch, server: SandboxServer, **extra) -> TextioProHook:
         "conn_type": "textiopro",
         "host": server.url,
         "password": SANDBOX_TOKEN,
-        "extra": {"max_retries": 0, "timeout": 10, **extra},
+        "extra": {"max_retries": 0, "timeout": 10, "default_sender_id": "Sandbox", **extra},
     }
     monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps(connection))
     server.reset()

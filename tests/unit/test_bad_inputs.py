@@ -41,7 +41,7 @@ def _run(task: Any) -> Any:
 
 
 def send_message(**bad: Any) -> Any:
-    args = {"task_id": "send", "recipients": "+31612345678", "message": "Hello", **bad}
+    args = {"task_id": "send", "recipients": "+31612345678", "message": "Hello", "sender_id": "MyShop", **bad}
     return _run(TextioProSendMessageOperator(**args))
 
 

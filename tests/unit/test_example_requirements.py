@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXTRAS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
 # The Airflow provider distribution that registers each connection type the examples use.
 CONN_TYPE_PROVIDERS = {"sqlite": "apache-airflow-providers-sqlite"}
-INSTALL = 'pip install "airflow-provider-textiopro[examples]"'
+INSTALL = 'pip install ".[examples]"'  # from a checkout, until 0.1.0 is published
 
 
 def requirement_names(requirements: list[str]) -> set[str]:

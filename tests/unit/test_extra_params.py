@@ -41,6 +41,8 @@ def test_send_message_passes_extra_fields_through_and_logs_their_names(monkeypat
 def test_send_campaign_passes_extra_fields_through(monkeypatch):
     hook, _ = make_hook(monkeypatch)
     responses.add("POST", f"{V3}/sms/campaign", json=ok({"uid": "c1", "status": "queued"}))
+    view = {"id": "c1", "name": "api", "message": "hi", "status": "queued"}
+    responses.add("GET", f"{V3}/campaign/c1/view", json=ok(view))  # the hook reads the campaign back
 
     hook.send_campaign("6065ecdc9184a", "hi", sender_id="Shop", extra_params={"tracking": "on"})
 

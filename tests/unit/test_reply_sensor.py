@@ -173,7 +173,7 @@ def test_execute_complete_times_out(hook, context):
 def trigger_hook():
     fake = mock.MagicMock(name="TextioProHook()")
     with (
-        mock.patch(f"{TRIGGERS}.TextioProHook", return_value=fake),
+        mock.patch("airflow_provider_textiopro.hooks.textiopro.TextioProHook", return_value=fake),
         mock.patch(f"{TRIGGERS}.asyncio.sleep", new=mock.AsyncMock()),
     ):
         yield fake
