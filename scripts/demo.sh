@@ -26,9 +26,16 @@ stop_sandbox() {
 # Start the sandbox on a free port, wait for its ready line, point textiopro_default at it.
 # Arguments are more textiopro-sandbox options (scripts/deploy-test.sh slows deliveries).
 start_sandbox() {
-    local token="demo-token" ready="" deadline=$((SECONDS + 15))
-    # The approval example's approver answers YES (example_dags/example_textiopro_approval.py).
-    textiopro-sandbox --port 0 --token "$token" --seed 1 --auto-reply 900107=YES --auto-reply 900117=NO \
+    local token="demo-token" ready="" deadline=$((SECONDS + 15)) reply replies=()
+    # The approval example's approver answers YES: the auto-replies of scripts/demo.env (read in a
+    # subshell, so that this works whether or not use_demo_settings ran).
+    for reply in $(
+        # shellcheck source=scripts/demo.env
+        source "$REPO_ROOT/scripts/demo.env" && printf '%s' "$TEXTIOPRO_SANDBOX_AUTO_REPLIES"
+    ); do
+        replies+=(--auto-reply "$reply")
+    done
+    textiopro-sandbox --port 0 --token "$token" --seed 1 "${replies[@]}" \
         --quiet "$@" >"$SANDBOX_LOG" 2>&1 &
     SANDBOX_PID=$!
     trap stop_sandbox EXIT

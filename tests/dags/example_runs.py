@@ -41,8 +41,8 @@ SYNC = "example_textiopro_warehouse_sync"
 CAMPAIGN = "example_textiopro_warehouse_campaign"
 # scripts/demo.sh runs the DAGs in file order, which is this order.
 DEMO_ORDER = (APPROVAL, ALERTS, MARKETING, SYNC, CAMPAIGN)
-# The sandbox answers the approval example's approver, as scripts/demo.sh makes it do.
-AUTO_REPLIES = {"900107": "YES"}
+# scripts/demo.env's setting (not a Variable) of the sandbox's automatic replies, "ENDING=TEXT ...".
+AUTO_REPLIES_SETTING = "TEXTIOPRO_SANDBOX_AUTO_REPLIES"
 WAREHOUSE_CONN_ID = "textiopro_example_warehouse"
 EXAMPLES_TOKEN = "7|example-runs-token"
 CONN_ID = "textiopro_default"
@@ -90,14 +90,33 @@ def use_textiopro(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, auth_
     return CONN_ID
 
 
-def demo_settings() -> dict[str, str]:
-    """Return the variables scripts/demo.env sets (``NAME="value"`` lines), as demo.sh exports them."""
+def _demo_env() -> dict[str, str]:
+    """Return every setting of scripts/demo.env (``NAME="value"`` lines)."""
     settings = {}
     for line in DEMO_SETTINGS.read_text().splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             name, _, value = line.partition("=")
             settings[name.strip()] = shlex.split(value)[0]
     return settings
+
+
+def demo_settings() -> dict[str, str]:
+    """Return the Airflow Variables scripts/demo.env sets (``AIRFLOW_VAR_*``), as demo.sh exports them."""
+    return {name: value for name, value in _demo_env().items() if name.startswith("AIRFLOW_VAR_")}
+
+
+def demo_auto_replies() -> dict[str, str]:
+    """Return the sandbox's automatic replies of scripts/demo.env, as demo.sh passes them (``--auto-reply``).
+
+    ``{number ending: reply text}``, the ``auto_replies`` of :func:`run_sandbox`: the approval
+    example's approver answers YES.
+    """
+    items = _demo_env()[AUTO_REPLIES_SETTING].split()
+    return dict(item.split("=", 1) for item in items)
+
+
+# The sandbox answers the approval example's approver, as scripts/demo.sh makes it do.
+AUTO_REPLIES = demo_auto_replies()
 
 
 def use_demo_settings(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -104,12 +104,20 @@ class FreshAirflow:
     :param template: a migrated Airflow home (:func:`migrated_template`).
     :param workdir: where the copies go.
     :param connections: connection id -> its JSON, set in each run's environment.
+    :param env: more environment for each run, e.g. the examples' Variables (``AIRFLOW_VAR_*``).
     """
 
-    def __init__(self, template: Path, workdir: Path, connections: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        template: Path,
+        workdir: Path,
+        connections: dict[str, dict[str, Any]],
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.template = template
         self.workdir = workdir
         self.connections = connections
+        self.env = dict(env or {})
         self._homes = 0
         self._examples: dict[str, Run] = {}
 
@@ -126,6 +134,7 @@ class FreshAirflow:
         env.update(
             {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(c) for conn_id, c in self.connections.items()}
         )
+        env.update(self.env)
         result = subprocess.run(
             args, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=str(home)
         )
