@@ -32,6 +32,8 @@ SLOW_SEND = 8.0
 SLOW_SEND_SCHEDULER = 30.0
 """The same while the scheduler is killed: long enough for the new scheduler to find the running task
 orphaned (its scheduler's heartbeat 10 s old), reset it and run it again while the first request is out."""
+TRIGGERER_DOWN_SECONDS = 10.0
+"""How long the killed triggerer stays down: longer than the scheduler takes to read executor events."""
 
 
 def load_scenarios() -> dict[str, dict[str, tuple[list[str], str]]]:
@@ -201,6 +203,11 @@ class DeploymentTest:
         wait_for("both waits to be deferred", both_deferred, timeout=180, every=1)
         pid, orphans = d.processes.kill(d.current("triggerer"))
         log(f"SIGKILLed the triggerer (pid {pid}) with both waits deferred; orphans left: {orphans}")
+        # Stay down until the scheduler has handled the deferring task processes' exit: a trigger
+        # that fires before then re-queues its task while the executor's "success" for the
+        # deferral is still unread, and Airflow 3.3 then fails the task ("finished with state
+        # success, but the task instance's state attribute is queued"), a race in Airflow itself.
+        time.sleep(TRIGGERER_DOWN_SECONDS)
         d.start("triggerer")
         # The campaign is scheduled an hour ahead: move the sandbox's clock past it.
         self.sandbox.control("POST", "clock", {"advance": 2 * 3600})
