@@ -17,7 +17,7 @@ or on every group any TextioPro task syncs (Airflow resolves the alias to the gr
 it has seen so far)::
 
     from airflow_provider_textiopro.assets import GROUPS_ALIAS
-    from airflow_provider_textiopro.compat import AssetAlias
+    from airflow_provider_textiopro.version_compat import AssetAlias
 
     with DAG("after_any_sync", schedule=[AssetAlias(GROUPS_ALIAS)], ...):
         ...
@@ -37,11 +37,11 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS, Asset, AssetAlias
-from airflow_provider_textiopro.errors import TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProInputError
+from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_0_PLUS, Asset, AssetAlias
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.compat import Context
+    from airflow_provider_textiopro.version_compat import Context
 
 log = logging.getLogger(__name__)
 

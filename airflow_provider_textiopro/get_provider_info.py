@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_textiopro import __version__
-from airflow_provider_textiopro.connection_form import CONN_FIELDS, UI_FIELD_BEHAVIOUR
+from airflow_provider_textiopro.hooks._internal.form import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 
 INTEGRATION = "TextioPro"
 

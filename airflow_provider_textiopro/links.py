@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from airflow_provider_textiopro.compat import BaseOperatorLink, XCom
+from airflow_provider_textiopro.version_compat import BaseOperatorLink, XCom
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.compat import BaseOperator, Context, TaskInstanceKey
+    from airflow_provider_textiopro.version_compat import BaseOperator, Context, TaskInstanceKey
 
 CAMPAIGN_URL_XCOM_KEY = "textiopro_campaign_url"
 MESSAGE_URL_XCOM_KEY = "textiopro_message_url"

@@ -92,9 +92,9 @@ def sandbox_connection(conn_id: str, **config: Any) -> Iterator[Any]:
     """Run a quiet in-process sandbox (no delays, unlimited balance) with ``conn_id`` pointing at it.
 
     :param conn_id: the Airflow connection id set in the environment (bearer style).
-    :param config: :class:`~airflow_provider_textiopro.sandbox.SandboxConfig` fields to change.
+    :param config: :class:`~textiopro_sandbox.SandboxConfig` fields to change.
     """
-    from airflow_provider_textiopro.sandbox import run_sandbox
+    from textiopro_sandbox import run_sandbox
 
     settings: dict[str, Any] = {
         "port": 0,

@@ -37,11 +37,11 @@ from unittest import mock
 
 import _bench
 
-from airflow_provider_textiopro.errors import TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProInputError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.operators.contacts import TextioProUpsertContactsOperator
-from airflow_provider_textiopro.phone import normalize_phone
-from airflow_provider_textiopro.sandbox import Faults
+from airflow_provider_textiopro.utils.phone import normalize_phone
+from textiopro_sandbox import Faults
 
 CONN_ID = "textiopro_benchmark"
 WARM_UP_RECORDS = 5

@@ -7,7 +7,7 @@ the process is started to the moment its first line reaches this script:
 
 * baseline: ``python -c "print('ready')"``, the interpreter starting and printing a line;
 * the sandbox's modules imported, then a line printed (what importing costs alone);
-* the sandbox: ``python -m airflow_provider_textiopro.sandbox --port 0 --quiet`` up to its
+* the sandbox: ``python -m textiopro_sandbox --port 0 --quiet`` up to its
   ``TextioPro sandbox listening on ...`` line, then stopped with SIGTERM.
 
 Times are the median of ``--repeat`` runs, the variants taking turns so that a change of the
@@ -34,12 +34,12 @@ VARIANTS = [
     ("baseline: python -c \"print('ready')\"", ["-c", "print('ready', flush=True)"], "ready"),
     (
         "import the sandbox, print a line",
-        ["-c", "import airflow_provider_textiopro.sandbox.__main__; print('ready', flush=True)"],
+        ["-c", "import textiopro_sandbox.__main__; print('ready', flush=True)"],
         "ready",
     ),
     (
-        "sandbox: -m airflow_provider_textiopro.sandbox --port 0 --quiet",
-        ["-m", "airflow_provider_textiopro.sandbox", "--port", "0", "--quiet"],
+        "sandbox: -m textiopro_sandbox --port 0 --quiet",
+        ["-m", "textiopro_sandbox", "--port", "0", "--quiet"],
         SANDBOX_READY,
     ),
 ]

@@ -26,7 +26,7 @@ import _bench
 import requests
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-from airflow_provider_textiopro.phone import normalize_recipients
+from airflow_provider_textiopro.utils.phone import normalize_recipients
 
 CONN_ID = "textiopro_benchmark"
 MESSAGE = "Your parcel arrives today between 10:00 and 12:00."

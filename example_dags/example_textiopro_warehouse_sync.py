@@ -44,9 +44,9 @@ from pathlib import Path
 import pendulum
 from airflow.providers.common.compat.sdk import DAG, AirflowSkipException, Variable, task
 
-from airflow_provider_textiopro.compat import BaseHook
 from airflow_provider_textiopro.operators.contacts import TextioProCreateGroupOperator
 from airflow_provider_textiopro.transfers.sql_to_textiopro import SqlToTextioProContactsOperator
+from airflow_provider_textiopro.version_compat import BaseHook
 
 WAREHOUSE_CONN_ID = "textiopro_example_warehouse"
 WAREHOUSE_TABLE = "textiopro_example_customers"

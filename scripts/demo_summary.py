@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from operator import attrgetter
 from typing import Any
 
-from airflow_provider_textiopro.errors import TextioProError
+from airflow_provider_textiopro.exceptions import TextioProError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.operators.campaigns import CAMPAIGN_UID_XCOM_KEY
 

@@ -16,7 +16,7 @@ os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".airflow-home" / "default"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "example_dags"))
 
-pytest_plugins = ["sandbox_fixtures"]
+pytest_plugins = ["tests.support.sandbox"]
 
 
 @pytest.fixture

@@ -16,23 +16,7 @@ import requests
 import tenacity
 
 from airflow_provider_textiopro import __version__
-from airflow_provider_textiopro import endpoints as ep
-from airflow_provider_textiopro.compat import BaseHook, mask_secret
-from airflow_provider_textiopro.completion import campaign_completion, fetch_messages, messages_completion
-from airflow_provider_textiopro.connection import (
-    DEFAULT_CONN_ID,
-    ConnectionSettings,
-    validate_auth_style,
-)
-from airflow_provider_textiopro.connection_form import field_behaviour, form_widgets
-from airflow_provider_textiopro.envelope import (
-    ADVICE_UNCERTAIN,
-    Answer,
-    RouteMissingError,
-    is_gateway_refusal,
-    read_answer,
-)
-from airflow_provider_textiopro.errors import (
+from airflow_provider_textiopro.exceptions import (
     TextioProAuthStyleError,
     TextioProCampaignUntrackedError,
     TextioProError,
@@ -43,29 +27,52 @@ from airflow_provider_textiopro.errors import (
     TextioProServerFaultError,
     TextioProWaitTimeoutError,
 )
+from airflow_provider_textiopro.hooks._internal import endpoints as ep
+from airflow_provider_textiopro.hooks._internal.answers import (
+    ADVICE_UNCERTAIN,
+    Answer,
+    RouteMissingError,
+    is_gateway_refusal,
+    outcomes_from_answer,
+    read_answer,
+    reasons_by_number,
+    refused,
+)
+from airflow_provider_textiopro.hooks._internal.form import field_behaviour, form_widgets
+from airflow_provider_textiopro.hooks._internal.redaction import scrub, scrub_logger, token_forms
+from airflow_provider_textiopro.hooks._internal.retries import RetryPolicy, build_retrying, was_not_sent
+from airflow_provider_textiopro.hooks._internal.session import ConnectionSession
+from airflow_provider_textiopro.hooks._internal.settings import (
+    DEFAULT_CONN_ID,
+    ConnectionSettings,
+    validate_auth_style,
+)
 from airflow_provider_textiopro.models import (
     Balance,
     Campaign,
     Contact,
     Group,
     Message,
+    MessageStatus,
     Page,
     Profile,
     RecipientOutcome,
     SendResult,
     parse_display_date,
 )
-from airflow_provider_textiopro.outcomes import chunked, outcomes_from_answer, reasons_by_number, refused
-from airflow_provider_textiopro.phone import normalize_phone, normalize_recipients
-from airflow_provider_textiopro.redaction import scrub, scrub_logger, token_forms
-from airflow_provider_textiopro.retries import RetryPolicy, build_retrying, was_not_sent
-from airflow_provider_textiopro.session import ConnectionSession
-from airflow_provider_textiopro.validation import (
+from airflow_provider_textiopro.utils.batching import batched
+from airflow_provider_textiopro.utils.completion import (
+    campaign_completion,
+    messages_completion,
+)
+from airflow_provider_textiopro.utils.phone import normalize_phone, normalize_recipients
+from airflow_provider_textiopro.utils.validation import (
     format_schedule_time,
     require_sender_id,
     validate_channel,
     validate_extra_params,
 )
+from airflow_provider_textiopro.version_compat import BaseHook, mask_secret
 
 T = TypeVar("T")
 
@@ -364,7 +371,7 @@ class TextioProHook(BaseHook):
                 "Skipping %d unusable numbers: %s", len(skipped), _preview(list(dict(normalized.invalid)))
             )
         scheduled = "schedule_time" in body
-        chunks = list(chunked(normalized.numbers))
+        chunks = list(batched(normalized.numbers))
         outcomes: list[RecipientOutcome] = []
         for index, chunk in enumerate(chunks):
             try:
@@ -413,6 +420,22 @@ class TextioProHook(BaseHook):
             _one(self._call(ep.VIEW_SMS, "get_message", path={"uid": _uid(uid)}), "get_message")
         )
 
+
+    def get_messages(self, uids: str | Iterable[str], *, final: dict[str, Message] | None = None) -> list[Message]:
+        """Return the messages of ``uids`` in that order, reading only those not known to be final.
+
+        :param uids: message uids: a comma-separated string or an iterable.
+        :param final: messages whose status cannot change any more, by uid; those read final now
+            are added to it (an undocumented status is read again each time).
+        """
+        known = {} if final is None else final
+        messages = []
+        for uid in _uids(uids, "uids"):
+            message = known.get(uid) or self.get_message(uid)
+            if message.status.is_terminal and message.status is not MessageStatus.UNKNOWN:
+                known[uid] = message
+            messages.append(message)
+        return messages
     def list_messages(self) -> Iterator[Message]:
         """Iterate over every message of the account, page after page (lazily)."""
         return self._pages(ep.LIST_SMS, "list_messages", Message.from_api)
@@ -693,7 +716,7 @@ class TextioProHook(BaseHook):
         deadline = self._deadline(poll_interval, timeout)
         final: dict[str, Message] = {}
         while True:
-            messages = fetch_messages(self, order, final)
+            messages = self.get_messages(order, final=final)
             completion = messages_completion(messages, min_success_ratio=0.0)
             self.log.info("%s", completion.message)
             if completion.done:

@@ -24,17 +24,17 @@ import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_textiopro.compat import BaseNotifier, redact
-from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
-from airflow_provider_textiopro.errors import TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProInputError
 from airflow_provider_textiopro.hooks import textiopro_hook
-from airflow_provider_textiopro.segments import check_max_segments, estimate_segments
-from airflow_provider_textiopro.validation import validate_type_unless_templated
+from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
+from airflow_provider_textiopro.utils.segments import check_max_segments, estimate_segments
+from airflow_provider_textiopro.utils.validation import validate_type_unless_templated
+from airflow_provider_textiopro.version_compat import BaseNotifier, redact
 
 if TYPE_CHECKING:
     import jinja2
 
-    from airflow_provider_textiopro.compat import Context
+    from airflow_provider_textiopro.version_compat import Context
 
 ELLIPSIS = "..."
 _ERROR_CHARACTERS = 160

@@ -5,26 +5,26 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_3_PLUS, BaseOperator, ResumableJobMixin
-from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
 from airflow_provider_textiopro.hooks import textiopro_hook
-from airflow_provider_textiopro.send_progress import VariableTaskStateStore
+from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
+from airflow_provider_textiopro.utils.send_progress import VariableTaskStateStore
+from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_3_PLUS, BaseOperator, ResumableJobMixin
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.compat import Context
     from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-    from airflow_provider_textiopro.send_progress import TaskStateStore
+    from airflow_provider_textiopro.utils.send_progress import TaskStateStore
+    from airflow_provider_textiopro.version_compat import Context
 
 
 class TextioProSendOperator(ResumableJobMixin, BaseOperator):
     """Base of the operators that send: what a try sent is kept, so that a retry does not send it again.
 
     With ``durable=True`` (the default) each send request is written down before it leaves and
-    replaced by its answer (:class:`~airflow_provider_textiopro.send_progress.SentRequest`), and
+    replaced by its answer (:class:`~airflow_provider_textiopro.utils.send_progress.SentRequest`), and
     one found without an answer is never sent again. On Airflow 3.3+ they are kept in the task's
     state store (``ResumableJobMixin.execute_resumable``); below Airflow 3.3 in an Airflow Variable
     of the task instance
-    (:class:`~airflow_provider_textiopro.send_progress.VariableTaskStateStore`), deleted once the
+    (:class:`~airflow_provider_textiopro.utils.send_progress.VariableTaskStateStore`), deleted once the
     task succeeds. With ``durable=False`` nothing is kept: a retry then says in its log that it may
     send again.
 

@@ -9,16 +9,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.assets import campaign_asset, default_outlets, emit_asset_event
-from airflow_provider_textiopro.compat import AirflowFailException, conf
-from airflow_provider_textiopro.completion import FAILURE, SUCCESS, campaign_completion
-from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
-from airflow_provider_textiopro.errors import (
+from airflow_provider_textiopro.exceptions import (
     TextioProCampaignUntrackedError,
     TextioProDeliveryError,
     TextioProError,
     TextioProInputError,
     TextioProWaitTimeoutError,
 )
+from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
 from airflow_provider_textiopro.links import (
     CAMPAIGN_URL_XCOM_KEY,
     TextioProCampaignLink,
@@ -27,18 +25,20 @@ from airflow_provider_textiopro.links import (
 )
 from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
-from airflow_provider_textiopro.send_progress import SentRequest, forget_advice, took_no_effect
-from airflow_provider_textiopro.validation import (
+from airflow_provider_textiopro.utils.completion import FAILURE, SUCCESS, campaign_completion
+from airflow_provider_textiopro.utils.send_progress import SentRequest, forget_advice, took_no_effect
+from airflow_provider_textiopro.utils.validation import (
     check_number,
     format_schedule_time,
     require_sender_id,
     validate_channel,
     validate_extra_params,
 )
+from airflow_provider_textiopro.version_compat import AirflowFailException, conf
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.compat import Context
-    from airflow_provider_textiopro.send_progress import TaskStateStore
+    from airflow_provider_textiopro.utils.send_progress import TaskStateStore
+    from airflow_provider_textiopro.version_compat import Context
 
 CAMPAIGN_UID_XCOM_KEY = "textiopro_campaign_uid"
 CAMPAIGN_REQUEST_KEY = "textiopro_campaign_request"

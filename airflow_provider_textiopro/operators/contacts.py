@@ -9,20 +9,25 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from functools import cached_property, partial
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.assets import default_outlets, emit_asset_event, group_asset
-from airflow_provider_textiopro.compat import BaseOperator
-from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
-from airflow_provider_textiopro.contact_sync import ContactSync, ContactWrite, FullSync, validate_full_sync
-from airflow_provider_textiopro.errors import TextioProAuthError, TextioProError, TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProAuthError, TextioProError, TextioProInputError
 from airflow_provider_textiopro.hooks import textiopro_hook
-from airflow_provider_textiopro.validation import check_number
+from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
+from airflow_provider_textiopro.utils.batching import batched
+from airflow_provider_textiopro.utils.contact_sync import (
+    ContactSync,
+    ContactWrite,
+    FullSync,
+    validate_full_sync,
+)
+from airflow_provider_textiopro.utils.validation import check_number
+from airflow_provider_textiopro.version_compat import BaseOperator
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.compat import Context
     from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+    from airflow_provider_textiopro.version_compat import Context
 
 IF_EXISTS_MODES = ("reuse", "fail")
 RECORDS_BATCH_SIZE = 1000
@@ -86,12 +91,6 @@ class TextioProCreateGroupOperator(BaseOperator):
             )
         self.log.info("Group %r already exists: reusing %s.", name, existing.uid)
         return existing.uid
-
-
-def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 class _ContactWriter:
@@ -183,7 +182,7 @@ class BaseTextioProContactSyncOperator(BaseOperator):
     """Upsert batches of records into a contact group; subclasses say where the records come from.
 
     The group's contacts are read once (all pages). Then only new contacts are
-    created and only changed ones updated (see :mod:`airflow_provider_textiopro.contact_sync`
+    created and only changed ones updated (see :mod:`airflow_provider_textiopro.utils.contact_sync`
     for the rules): a second run with the same input writes nothing. Failed
     writes do not stop the others (except an auth error); the task fails at the
     end with a summary. Invalid rows are reported; the task fails when their
@@ -245,7 +244,7 @@ class BaseTextioProContactSyncOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Sync the group with the records of :meth:`iter_batches` and return the counts."""
-        from airflow_provider_textiopro.phone import normalize_phone
+        from airflow_provider_textiopro.utils.phone import normalize_phone
 
         group_uid = str(self.group_uid or "").strip()
         if not group_uid:
@@ -343,7 +342,7 @@ class TextioProUpsertContactsOperator(BaseTextioProContactSyncOperator):
             raise TextioProInputError(
                 f"records must be a list (or iterable) of dicts, not {type(records).__name__}."
             )
-        return _batches(records, RECORDS_BATCH_SIZE)
+        return batched(records, RECORDS_BATCH_SIZE)
 
 
 __all__ = [

@@ -6,27 +6,31 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_textiopro.compat import AirflowFailException
-from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
-from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProError, TextioProInputError
+from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink, push_dashboard_url
 from airflow_provider_textiopro.models import SendResult
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
-from airflow_provider_textiopro.outcomes import chunked
-from airflow_provider_textiopro.phone import NormalizedRecipients, check_on_invalid, normalize_recipients
-from airflow_provider_textiopro.segments import SegmentEstimate, check_max_segments, estimate_segments
-from airflow_provider_textiopro.send_progress import SendProgress
-from airflow_provider_textiopro.validation import (
+from airflow_provider_textiopro.utils.batching import batched
+from airflow_provider_textiopro.utils.phone import (
+    NormalizedRecipients,
+    check_on_invalid,
+    normalize_recipients,
+)
+from airflow_provider_textiopro.utils.segments import SegmentEstimate, check_max_segments, estimate_segments
+from airflow_provider_textiopro.utils.send_progress import SendProgress
+from airflow_provider_textiopro.utils.validation import (
     format_schedule_time,
     require_sender_id,
     validate_channel,
     validate_extra_params,
     validate_type_unless_templated,
 )
+from airflow_provider_textiopro.version_compat import AirflowFailException
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.compat import Context
     from airflow_provider_textiopro.models import RecipientOutcome
+    from airflow_provider_textiopro.version_compat import Context
 
 MESSAGE_SEND_KEY = "textiopro_message_send"
 
@@ -314,7 +318,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         self, progress: SendProgress, numbers: list[str], everyone: list[str], **send_kwargs: Any
     ) -> None:
         """Send to ``numbers`` one request of at most 100 at a time, writing each down in ``progress``."""
-        for chunk in chunked(numbers):
+        for chunk in batched(numbers):
             try:
                 with progress.sending(chunk):
                     # With '+', the hook reads the normalised numbers as international, never nationally.

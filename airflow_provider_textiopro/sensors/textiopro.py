@@ -13,19 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from airflow_provider_textiopro.compat import AirflowSensorTimeout, BaseSensorOperator, PokeReturnValue, conf
-from airflow_provider_textiopro.completion import (
-    FAILURE,
-    SUCCESS,
-    Completion,
-    check_campaign,
-    check_messages,
-    check_success_ratio,
-    is_transient,
-)
-from airflow_provider_textiopro.connection import DEFAULT_CONN_ID
-from airflow_provider_textiopro.errors import TextioProDeliveryError, TextioProError, TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProDeliveryError, TextioProError, TextioProInputError
 from airflow_provider_textiopro.hooks import textiopro_hook
+from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
 from airflow_provider_textiopro.links import (
     CAMPAIGN_URL_XCOM_KEY,
     MESSAGE_URL_XCOM_KEY,
@@ -34,8 +24,17 @@ from airflow_provider_textiopro.links import (
     keep_dashboard_url,
     push_dashboard_url,
 )
-from airflow_provider_textiopro.phone import normalize_recipients
-from airflow_provider_textiopro.replies import (
+from airflow_provider_textiopro.utils.completion import (
+    FAILURE,
+    SUCCESS,
+    Completion,
+    check_campaign,
+    check_messages,
+    check_success_ratio,
+    is_transient,
+)
+from airflow_provider_textiopro.utils.phone import normalize_recipients
+from airflow_provider_textiopro.utils.replies import (
     ANY,
     DEFAULT_KEYWORDS,
     EACH,
@@ -45,18 +44,24 @@ from airflow_provider_textiopro.replies import (
     check_wait_for,
     unsubscribe_opt_outs,
 )
+from airflow_provider_textiopro.version_compat import (
+    AirflowSensorTimeout,
+    BaseSensorOperator,
+    PokeReturnValue,
+    conf,
+)
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.compat import Context
     from airflow_provider_textiopro.hooks.textiopro import TextioProHook
     from airflow_provider_textiopro.models import Message
-    from airflow_provider_textiopro.send_progress import TaskStateStore
     from airflow_provider_textiopro.triggers.textiopro import (
         TextioProCampaignTrigger,
         TextioProMessageTrigger,
         TextioProReplyTrigger,
         _TextioProPollingTrigger,
     )
+    from airflow_provider_textiopro.utils.send_progress import TaskStateStore
+    from airflow_provider_textiopro.version_compat import Context
 
 
 def parse_message_uids(value: Any) -> list[str]:
@@ -261,11 +266,9 @@ class TextioProMessageSensor(_TextioProWaitSensor):
 
     def _check(self) -> tuple[Completion, list[dict[str, Any]]]:
         return check_messages(
-            self.hook,
-            parse_message_uids(self.message_uids),
+            self.hook.get_messages(parse_message_uids(self.message_uids), final=self._final),
             min_success_ratio=self.min_success_ratio,
             unknown_is_failure=self.unknown_is_failure,
-            final=self._final,
         )
 
     @staticmethod
@@ -309,7 +312,7 @@ class TextioProCampaignSensor(_TextioProWaitSensor):
         return uid
 
     def _check(self) -> tuple[Completion, dict[str, Any]]:
-        return check_campaign(self.hook, self._first_uid())
+        return check_campaign(self.hook.get_campaign(self._first_uid()))
 
     @staticmethod
     def _trigger_class() -> type[TextioProCampaignTrigger]:

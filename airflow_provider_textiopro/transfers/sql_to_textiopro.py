@@ -6,15 +6,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_textiopro.compat import AirflowOptionalProviderFeatureException, BaseHook
-from airflow_provider_textiopro.errors import TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProInputError
 from airflow_provider_textiopro.operators.contacts import BaseTextioProContactSyncOperator
-from airflow_provider_textiopro.validation import check_number
+from airflow_provider_textiopro.utils.validation import check_number
+from airflow_provider_textiopro.version_compat import AirflowOptionalProviderFeatureException, BaseHook
 
 if TYPE_CHECKING:
     from airflow.providers.common.sql.hooks.sql import DbApiHook
 
-    from airflow_provider_textiopro.compat import Context
+    from airflow_provider_textiopro.version_compat import Context
 
 
 def _db_api_hook_class() -> type[DbApiHook]:

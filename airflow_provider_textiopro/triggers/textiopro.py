@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_textiopro.compat import redact
-from airflow_provider_textiopro.completion import (
+from airflow_provider_textiopro.utils.completion import (
     Completion,
     check_campaign,
     check_messages,
     check_success_ratio,
     is_transient,
 )
+from airflow_provider_textiopro.version_compat import redact
 
 if TYPE_CHECKING:
     from airflow_provider_textiopro.hooks.textiopro import TextioProHook
@@ -132,7 +132,7 @@ class TextioProCampaignTrigger(_TextioProPollingTrigger):
         return {"campaign_uid": self.campaign_uid}
 
     def _check(self, hook: TextioProHook) -> tuple[Completion, dict[str, Any]]:
-        return check_campaign(hook, self.campaign_uid)
+        return check_campaign(hook.get_campaign(self.campaign_uid))
 
 
 class TextioProMessageTrigger(_TextioProPollingTrigger):
@@ -177,11 +177,9 @@ class TextioProMessageTrigger(_TextioProPollingTrigger):
 
     def _check(self, hook: TextioProHook) -> tuple[Completion, list[dict[str, Any]]]:
         return check_messages(
-            hook,
-            self.message_uids,
+            hook.get_messages(self.message_uids, final=self._final),
             min_success_ratio=self.min_success_ratio,
             unknown_is_failure=self.unknown_is_failure,
-            final=self._final,
         )
 
 
@@ -240,7 +238,7 @@ class TextioProReplyTrigger(_TextioProPollingTrigger):
         }
 
     def _check(self, hook: TextioProHook) -> tuple[Completion, list[dict[str, Any]]]:
-        from airflow_provider_textiopro.replies import ReplyMatcher, check_replies
+        from airflow_provider_textiopro.utils.replies import ReplyMatcher, check_replies
 
         matcher = ReplyMatcher.build(
             keywords=self.keywords,

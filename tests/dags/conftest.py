@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from example_runs import ExampleRuns, load_dag_bag, run_examples
-from fresh_airflow import migrated_template
+
+from tests.dags.example_runs import ExampleRuns, load_dag_bag, run_examples
+from tests.dags.fresh_airflow import migrated_template
 
 
 @pytest.fixture(scope="session")

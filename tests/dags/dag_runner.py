@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from airflow.providers.common.compat.sdk import DAG
 
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
+from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_0_PLUS
 
 DAG_FILES = Path(__file__).resolve().parent / "dag_files"
 

@@ -23,12 +23,12 @@ from typing import Any, TextIO
 
 import pytest
 import requests
-from dag_runner import run_dag
-from warehouse import use_sqlite
 
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
-from airflow_provider_textiopro.redaction import token_forms
-from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
+from airflow_provider_textiopro.hooks._internal.redaction import token_forms
+from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_0_PLUS
+from tests.dags.dag_runner import run_dag
+from tests.support.warehouse import use_sqlite
+from textiopro_sandbox import SandboxServer, run_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DAGS = ROOT / "example_dags"
@@ -263,7 +263,7 @@ class MaskedFormatter(logging.Formatter):
     """Format a record, then mask it with Airflow's secrets masker, as Airflow's task log handler does."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from airflow_provider_textiopro.compat import redact
+        from airflow_provider_textiopro.version_compat import redact
 
         return str(redact(super().format(record)))
 

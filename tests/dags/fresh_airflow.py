@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
+from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_0_PLUS
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 RUN_TIMEOUT = 240  # seconds, for one DAG run in its own process

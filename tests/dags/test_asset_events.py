@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from dag_runner import load_dags, recorded_events, run_dag, use_dag_files
 
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
+from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_0_PLUS
+from tests.dags.dag_runner import load_dags, recorded_events, run_dag, use_dag_files
 
 pytestmark = pytest.mark.dags
 

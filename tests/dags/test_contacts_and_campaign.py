@@ -6,11 +6,11 @@ from unittest import mock
 
 import pytest
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_3_PLUS
-from dag_runner import load_dags, recorded_events, run_dag, use_dag_files
-from sandbox_fixtures import post_statuses
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.operators.campaigns import CAMPAIGN_UID_XCOM_KEY
+from tests.dags.dag_runner import load_dags, recorded_events, run_dag, use_dag_files
+from tests.support.sandbox import post_statuses
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration]
 

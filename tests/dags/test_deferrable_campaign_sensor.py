@@ -5,12 +5,12 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
-from dag_runner import load_dags, run_dag, use_dag_files
 
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, TextioProCampaignLink
 from airflow_provider_textiopro.sensors.textiopro import TextioProCampaignSensor
+from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_0_PLUS
+from tests.dags.dag_runner import load_dags, run_dag, use_dag_files
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration]
 

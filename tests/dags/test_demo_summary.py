@@ -9,9 +9,9 @@ reads.
 from __future__ import annotations
 
 import pytest
-from example_runs import CAMPAIGN, MARKETING, use_textiopro, xcom
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from tests.dags.example_runs import CAMPAIGN, MARKETING, use_textiopro, xcom
 
 pytestmark = pytest.mark.dags
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import requests
-from example_runs import APPROVAL, run, task_states
-from sandbox_fixtures import SANDBOX_TOKEN
 
-from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
+from tests.dags.example_runs import APPROVAL, run, task_states
+from tests.support.sandbox import SANDBOX_TOKEN
+from textiopro_sandbox import SandboxServer, run_sandbox
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration]
 

@@ -20,11 +20,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import example_runs
 import pytest
 from airflow.providers.common.compat.sdk import AirflowSkipException
-from dag_runner import recorded_events
-from example_runs import (
+
+import tests.dags.example_runs as example_runs
+from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from tests.dags.dag_runner import recorded_events
+from tests.dags.example_runs import (
     ALERTS,
     CAMPAIGN,
     DEMO_ORDER,
@@ -44,9 +46,7 @@ from example_runs import (
     use_textiopro,
     xcom,
 )
-from warehouse import use_sqlite
-
-from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from tests.support.warehouse import use_sqlite
 
 pytestmark = pytest.mark.dags
 

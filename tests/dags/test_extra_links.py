@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from dag_runner import load_dags, run_dag, use_dag_files
 
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink
+from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_0_PLUS
+from tests.dags.dag_runner import load_dags, run_dag, use_dag_files
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration]
 

@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dag_runner import DAG_FILES
-from example_runs import (
+
+from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_0_PLUS
+from tests.dags.dag_runner import DAG_FILES
+from tests.dags.example_runs import (
     APPROVAL,
     AUTO_REPLIES,
     CAMPAIGN,
@@ -26,10 +28,8 @@ from example_runs import (
     WAREHOUSE_CONN_ID,
     demo_settings,
 )
-from fresh_airflow import FreshAirflow, Run
-
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS
-from airflow_provider_textiopro.sandbox import run_sandbox
+from tests.dags.fresh_airflow import FreshAirflow, Run
+from textiopro_sandbox import run_sandbox
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration, pytest.mark.cli]
 

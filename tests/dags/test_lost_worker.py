@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from dag_runner import load_dags, run_dag, use_dag_files
-from sandbox_fixtures import post_statuses
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-from airflow_provider_textiopro.send_progress import VariableTaskStateStore
+from airflow_provider_textiopro.utils.send_progress import VariableTaskStateStore
+from tests.dags.dag_runner import load_dags, run_dag, use_dag_files
+from tests.support.sandbox import post_statuses
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration]
 

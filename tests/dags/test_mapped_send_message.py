@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from dag_runner import load_dags, run_dag, use_dag_files
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from tests.dags.dag_runner import load_dags, run_dag, use_dag_files
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration]
 

@@ -6,11 +6,11 @@ from collections import Counter
 from unittest import mock
 
 import pytest
-from dag_runner import load_dags, run_dag, use_dag_files
-from sandbox_fixtures import post_statuses, set_conn_extra
 
-from airflow_provider_textiopro.errors import TextioProRateLimitError
+from airflow_provider_textiopro.exceptions import TextioProRateLimitError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
+from tests.dags.dag_runner import load_dags, run_dag, use_dag_files
+from tests.support.sandbox import post_statuses, set_conn_extra
 
 pytestmark = [pytest.mark.dags, pytest.mark.integration]
 

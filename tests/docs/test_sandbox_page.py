@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_textiopro.sandbox import run_sandbox
+from textiopro_sandbox import run_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "sandbox.md"

@@ -1,3 +1,3 @@
 """Fixtures of the integration tests: the sending operators' task state Variables stay in memory."""
 
-from task_state import variables  # noqa: F401  (autouse)
+from tests.support.task_state import variables  # noqa: F401  (autouse)

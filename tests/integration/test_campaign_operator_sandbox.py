@@ -8,18 +8,18 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
-from contact_helpers import emitted_assets, task_context
-from sandbox_fixtures import post_statuses
-from task_state import FakeTaskStateStore
 
-from airflow_provider_textiopro.compat import AirflowFailException
-from airflow_provider_textiopro.errors import TextioProInputError, TextioProWaitTimeoutError
+from airflow_provider_textiopro.exceptions import TextioProInputError, TextioProWaitTimeoutError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY
 from airflow_provider_textiopro.operators.campaigns import (
     CAMPAIGN_UID_XCOM_KEY,
     TextioProSendCampaignOperator,
 )
+from airflow_provider_textiopro.version_compat import AirflowFailException
+from tests.support.contact_helpers import emitted_assets, task_context
+from tests.support.sandbox import post_statuses
+from tests.support.task_state import FakeTaskStateStore
 
 pytestmark = pytest.mark.integration
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from contact_helpers import contact_writes, emitted_assets, task_context
-from sandbox_fixtures import set_conn_extra
 
-from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProError, TextioProInputError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.operators.contacts import (
     TextioProCreateGroupOperator,
     TextioProUpsertContactsOperator,
 )
+from tests.support.contact_helpers import contact_writes, emitted_assets, task_context
+from tests.support.sandbox import set_conn_extra
 
 pytestmark = pytest.mark.integration
 

@@ -10,10 +10,8 @@ from unittest import mock
 from urllib.parse import quote, quote_plus
 
 import pytest
-from sandbox_fixtures import SANDBOX_TOKEN, post_statuses
 
-from airflow_provider_textiopro.compat import redact
-from airflow_provider_textiopro.errors import (
+from airflow_provider_textiopro.exceptions import (
     TextioProAuthError,
     TextioProAuthStyleError,
     TextioProInputError,
@@ -21,9 +19,11 @@ from airflow_provider_textiopro.errors import (
     TextioProRateLimitError,
     TextioProSendUncertainError,
 )
+from airflow_provider_textiopro.hooks._internal.redaction import token_forms
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.models import CampaignStatus, MessageStatus
-from airflow_provider_textiopro.redaction import token_forms
+from airflow_provider_textiopro.version_compat import redact
+from tests.support.sandbox import SANDBOX_TOKEN, post_statuses
 
 pytestmark = pytest.mark.integration
 

@@ -7,9 +7,8 @@ import logging
 import os
 
 import pytest
-from contact_helpers import task_context
 
-from airflow_provider_textiopro.errors import (
+from airflow_provider_textiopro.exceptions import (
     TextioProAuthError,
     TextioProInputError,
     TextioProNotFoundError,
@@ -21,6 +20,7 @@ from airflow_provider_textiopro.notifications.textiopro import TextioProNotifier
 from airflow_provider_textiopro.operators.campaigns import TextioProSendCampaignOperator
 from airflow_provider_textiopro.operators.contacts import TextioProCreateGroupOperator
 from airflow_provider_textiopro.operators.messages import TextioProSendMessageOperator
+from tests.support.contact_helpers import task_context
 
 pytestmark = pytest.mark.integration
 

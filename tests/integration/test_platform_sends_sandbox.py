@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from contact_helpers import task_context
-from sandbox_fixtures import PLATFORM_REFUSED_PREFIX, PLATFORM_ZONE, post_statuses
 
-from airflow_provider_textiopro.compat import AirflowFailException
-from airflow_provider_textiopro.errors import TextioProCampaignUntrackedError
+from airflow_provider_textiopro.exceptions import TextioProCampaignUntrackedError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.operators.campaigns import TextioProSendCampaignOperator
 from airflow_provider_textiopro.operators.messages import TextioProSendMessageOperator
-from airflow_provider_textiopro.sandbox import SandboxServer
+from airflow_provider_textiopro.version_compat import AirflowFailException
+from tests.support.contact_helpers import task_context
+from tests.support.sandbox import PLATFORM_REFUSED_PREFIX, PLATFORM_ZONE, post_statuses
+from textiopro_sandbox import SandboxServer
 
 pytestmark = pytest.mark.integration
 

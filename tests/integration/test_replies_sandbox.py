@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 import requests
-from contact_helpers import task_context
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.notifications.textiopro import TextioProNotifier
 from airflow_provider_textiopro.operators.campaigns import TextioProSendCampaignOperator
-from airflow_provider_textiopro.sandbox import run_sandbox
-from airflow_provider_textiopro.sandbox.state import INBOUND_NUMBER
 from airflow_provider_textiopro.sensors.textiopro import TextioProReplySensor
+from tests.support.contact_helpers import task_context
+from textiopro_sandbox import run_sandbox
+from textiopro_sandbox.state import INBOUND_NUMBER
 
 pytestmark = pytest.mark.integration
 

@@ -7,14 +7,14 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from contact_helpers import task_context
-from sandbox_fixtures import post_statuses, set_conn_extra
 
-from airflow_provider_textiopro.compat import AirflowFailException
-from airflow_provider_textiopro.errors import TextioProError, TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProError, TextioProInputError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY
 from airflow_provider_textiopro.operators.messages import TextioProSendMessageOperator
+from airflow_provider_textiopro.version_compat import AirflowFailException
+from tests.support.contact_helpers import task_context
+from tests.support.sandbox import post_statuses, set_conn_extra
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import pytest
 from airflow.exceptions import AirflowRescheduleException
 from airflow.providers.common.compat.sdk import TaskDeferred
 
-from airflow_provider_textiopro.errors import TextioProDeliveryError
+from airflow_provider_textiopro.exceptions import TextioProDeliveryError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, MESSAGE_URL_XCOM_KEY
 from airflow_provider_textiopro.sensors.textiopro import TextioProCampaignSensor, TextioProMessageSensor

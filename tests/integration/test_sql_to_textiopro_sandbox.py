@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from contact_helpers import contact_writes, emitted_assets, task_context
-from sandbox_fixtures import set_conn_extra
-from warehouse import customers_warehouse
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.transfers.sql_to_textiopro import SqlToTextioProContactsOperator
+from tests.support.contact_helpers import contact_writes, emitted_assets, task_context
+from tests.support.sandbox import set_conn_extra
+from tests.support.warehouse import customers_warehouse
 
 pytestmark = pytest.mark.integration
 

@@ -7,13 +7,13 @@ import logging
 
 import pytest
 import requests
-from sandbox_fixtures import SANDBOX_TOKEN
-from tls_support import Certificates, forwarding_proxy, make_certificates
 
-from airflow_provider_textiopro.errors import TextioProServerError
+from airflow_provider_textiopro.exceptions import TextioProServerError
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-from airflow_provider_textiopro.sandbox import SandboxServer, run_sandbox
-from airflow_provider_textiopro.sandbox.__main__ import build_parser, config_from_args, main
+from tests.support.sandbox import SANDBOX_TOKEN
+from tests.support.tls import Certificates, forwarding_proxy, make_certificates
+from textiopro_sandbox import SandboxServer, run_sandbox
+from textiopro_sandbox.__main__ import build_parser, config_from_args, main
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,9 @@ from types import ModuleType
 from unittest import mock
 
 import pytest
-from contact_fakes import FakeTextioPro, group_of_three
-from task_state import variables  # noqa: F401  (autouse: task state Variables in memory)
+
+from tests.support.contact_fakes import FakeTextioPro, group_of_three
+from tests.support.task_state import variables  # noqa: F401  (autouse: task state Variables in memory)
 
 
 @pytest.fixture

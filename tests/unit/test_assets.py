@@ -18,8 +18,8 @@ from airflow_provider_textiopro.assets import (
     emit_asset_event,
     group_asset,
 )
-from airflow_provider_textiopro.compat import AIRFLOW_V_3_0_PLUS, Asset, AssetAlias
-from airflow_provider_textiopro.errors import TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProInputError
+from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_0_PLUS, Asset, AssetAlias
 
 UID = "6065ecdc9184a"
 

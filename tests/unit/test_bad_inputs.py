@@ -14,11 +14,8 @@ from typing import Any
 
 import pytest
 import responses
-from hook_support import set_connection
-from task_state import FakeTaskStateStore, make_context
 
-from airflow_provider_textiopro.compat import AirflowException
-from airflow_provider_textiopro.errors import TextioProInputError
+from airflow_provider_textiopro.exceptions import TextioProInputError
 from airflow_provider_textiopro.notifications.textiopro import TextioProNotifier
 from airflow_provider_textiopro.operators.campaigns import TextioProSendCampaignOperator
 from airflow_provider_textiopro.operators.contacts import (
@@ -28,6 +25,9 @@ from airflow_provider_textiopro.operators.contacts import (
 from airflow_provider_textiopro.operators.messages import TextioProSendMessageOperator
 from airflow_provider_textiopro.sensors.textiopro import TextioProCampaignSensor, TextioProMessageSensor
 from airflow_provider_textiopro.transfers.sql_to_textiopro import SqlToTextioProContactsOperator
+from airflow_provider_textiopro.version_compat import AirflowException
+from tests.support.hooks import set_connection
+from tests.support.task_state import FakeTaskStateStore, make_context
 
 GROUP_UID = "6065ecdc9184a"
 LONG_TEXT = "x" * 400

@@ -28,15 +28,15 @@ NOT_AT_PARSE_TIME = (
     "phonenumbers",
     "aiohttp",
     "airflow_provider_textiopro.hooks.textiopro",
-    "airflow_provider_textiopro.sandbox",
+    "textiopro_sandbox",
 )
 
 NOT_IN_THE_EVENT_LOOP = (
     *NOT_AT_PARSE_TIME,
     "tenacity",
     "urllib3",
-    "airflow_provider_textiopro.retries",
-    "airflow_provider_textiopro.phone",
+    "airflow_provider_textiopro.hooks._internal.retries",
+    "airflow_provider_textiopro.utils.phone",
 )
 TRIGGERS_MODULE = "airflow_provider_textiopro.triggers.textiopro"
 

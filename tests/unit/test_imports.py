@@ -10,7 +10,7 @@ from pathlib import Path
 import airflow_provider_textiopro
 
 PACKAGE_DIR = Path(airflow_provider_textiopro.__file__).parent
-FORBIDDEN = ("phonenumbers", "aiohttp", "airflow_provider_textiopro.sandbox")
+FORBIDDEN = ("phonenumbers", "aiohttp", "textiopro_sandbox")
 
 # Runs in a fresh interpreter: imports each module and reports, for every forbidden module that got
 # imported, the provider source lines that led to it.
@@ -62,7 +62,7 @@ def imported_forbidden(modules: list[str], forbidden: tuple[str, ...]) -> dict[s
 
 def test_probe_sees_a_forbidden_import():
     assert "phonenumbers" in imported_forbidden(
-        ["airflow_provider_textiopro.phone", "phonenumbers"], FORBIDDEN
+        ["airflow_provider_textiopro.utils.phone", "phonenumbers"], FORBIDDEN
     )
 
 

@@ -7,7 +7,6 @@ from unittest import mock
 
 import pytest
 
-from airflow_provider_textiopro.compat import BaseOperatorLink, TaskInstanceKey
 from airflow_provider_textiopro.links import (
     CAMPAIGN_URL_XCOM_KEY,
     MESSAGE_URL_XCOM_KEY,
@@ -16,6 +15,7 @@ from airflow_provider_textiopro.links import (
     keep_dashboard_url,
     push_dashboard_url,
 )
+from airflow_provider_textiopro.version_compat import BaseOperatorLink, TaskInstanceKey
 
 # What Airflow 2.11's webserver passes; Airflow 3's task runner passes the running task instance.
 TI_KEY = TaskInstanceKey(dag_id="d", task_id="t", run_id="r", try_number=1, map_index=-1)

@@ -17,8 +17,8 @@ import jsonschema
 import pytest
 
 from airflow_provider_textiopro import __version__
-from airflow_provider_textiopro.connection_form import field_behaviour, form_widgets
 from airflow_provider_textiopro.get_provider_info import get_provider_info
+from airflow_provider_textiopro.hooks._internal.form import field_behaviour, form_widgets
 
 AIRFLOW_DIR = Path(airflow.__file__).parent
 DISTRIBUTION = "airflow-provider-textiopro"

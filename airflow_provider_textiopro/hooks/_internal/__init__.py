@@ -1,0 +1,1 @@
+"""What only the hook uses: endpoints, answers, retries, redaction, connection settings and form."""
