@@ -154,7 +154,7 @@ def load_dag_file(block: Block, folder: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def run_dag_file(dag: Any, dags: dict[str, Any]) -> Any:
     """Run ``dag`` with ``dag.test()``; Airflow 2.11 needs the file's DAGs stored first."""
-    from dags.dag_runner import run_dag
+    from tests.dags.dag_runner import run_dag
 
     return run_dag(dag, dags)
 
