@@ -66,6 +66,7 @@ from airflow_provider_textiopro.utils.completion import (
     messages_completion,
 )
 from airflow_provider_textiopro.utils.phone import normalize_phone, normalize_recipients
+from airflow_provider_textiopro.utils.uids import parse_uid, parse_uids
 from airflow_provider_textiopro.utils.validation import (
     format_schedule_time,
     require_sender_id,
@@ -95,18 +96,7 @@ def _preview(numbers: list[str]) -> str:
 
 def _uids(value: str | Iterable[str], what: str) -> list[str]:
     """Return the uids of a comma-separated string or an iterable, stripped and without duplicates."""
-    items = value.split(",") if isinstance(value, str) else list(value or [])
-    uids = list(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
-    if not uids:
-        raise TextioProInputError(f"{what} is empty: give at least one uid.")
-    return uids
-
-
-def _uid(value: Any, what: str = "uid") -> str:
-    """Return a single uid, or raise TextioProInputError when it is blank or not a string."""
-    if not isinstance(value, str) or not value.strip():
-        raise TextioProInputError(f"{what} must be a non-empty string, got {value!r}.")
-    return value.strip()
+    return parse_uids(value, what, empty_message=f"{what} is empty: give at least one uid.")
 
 
 def _campaign_mismatch(
@@ -417,11 +407,12 @@ class TextioProHook(BaseHook):
     def get_message(self, uid: str) -> Message:
         """Return one message (its delivery status, cost and segments)."""
         return Message.from_api(
-            _one(self._call(ep.VIEW_SMS, "get_message", path={"uid": _uid(uid)}), "get_message")
+            _one(self._call(ep.VIEW_SMS, "get_message", path={"uid": parse_uid(uid)}), "get_message")
         )
 
-
-    def get_messages(self, uids: str | Iterable[str], *, final: dict[str, Message] | None = None) -> list[Message]:
+    def get_messages(
+        self, uids: str | Iterable[str], *, final: dict[str, Message] | None = None
+    ) -> list[Message]:
         """Return the messages of ``uids`` in that order, reading only those not known to be final.
 
         :param uids: message uids: a comma-separated string or an iterable.
@@ -436,6 +427,7 @@ class TextioProHook(BaseHook):
                 known[uid] = message
             messages.append(message)
         return messages
+
     def list_messages(self) -> Iterator[Message]:
         """Iterate over every message of the account, page after page (lazily)."""
         return self._pages(ep.LIST_SMS, "list_messages", Message.from_api)
@@ -562,7 +554,7 @@ class TextioProHook(BaseHook):
     def get_campaign(self, uid: str) -> Campaign:
         """Return a campaign with its status and per-status counts."""
         return Campaign.from_api(
-            _one(self._call(ep.VIEW_CAMPAIGN, "get_campaign", path={"uid": _uid(uid)}), "get_campaign")
+            _one(self._call(ep.VIEW_CAMPAIGN, "get_campaign", path={"uid": parse_uid(uid)}), "get_campaign")
         )
 
     # Contact groups
@@ -575,13 +567,13 @@ class TextioProHook(BaseHook):
     def get_group(self, uid: str) -> Group:
         """Return a contact group."""
         return Group.from_api(
-            _one(self._call(ep.VIEW_GROUP, "get_group", path={"group": _uid(uid)}), "get_group")
+            _one(self._call(ep.VIEW_GROUP, "get_group", path={"group": parse_uid(uid)}), "get_group")
         )
 
     def update_group(self, uid: str, name: str) -> Group:
         """Rename a contact group."""
         answer = self._call(
-            ep.UPDATE_GROUP, "update_group", body={"name": self._name(name)}, path={"group": _uid(uid)}
+            ep.UPDATE_GROUP, "update_group", body={"name": self._name(name)}, path={"group": parse_uid(uid)}
         )
         return Group.from_api(_one(answer, "update_group"))
 
@@ -591,7 +583,7 @@ class TextioProHook(BaseHook):
         When the server answers a failure, the group is read back: gone means deleted (some
         servers delete it and then fail), so only a warning is logged.
         """
-        uid = _uid(uid)
+        uid = parse_uid(uid)
         try:
             self._call(ep.DELETE_GROUP, "delete_group", path={"group": uid})
         except TextioProServerError as error:
@@ -616,7 +608,7 @@ class TextioProHook(BaseHook):
         :param fields: other tags, e.g. ``FIRST_NAME="Jo"`` (names are upper-cased).
         """
         body = self._contact_body(phone, fields)
-        path = {"group": _uid(group_uid, "group_uid")}
+        path = {"group": parse_uid(group_uid, "group_uid")}
         answer = self._call(ep.CREATE_CONTACT, "create_contact", body=body, path=path)
         return Contact.from_api(_one(answer, "create_contact"))
 
@@ -646,7 +638,7 @@ class TextioProHook(BaseHook):
 
     def list_contacts(self, group_uid: str) -> Iterator[Contact]:
         """Iterate over every contact of a group, page after page (lazily)."""
-        path = {"group": _uid(group_uid, "group_uid")}
+        path = {"group": parse_uid(group_uid, "group_uid")}
         return self._contacts(path)
 
     def _contacts(self, path: Mapping[str, str]) -> Iterator[Contact]:
@@ -685,7 +677,7 @@ class TextioProHook(BaseHook):
         :param timeout: seconds before giving up; None waits for ever.
         :raises TextioProWaitTimeoutError: the campaign was not final in time.
         """
-        uid = _uid(uid)
+        uid = parse_uid(uid)
         deadline = self._deadline(poll_interval, timeout)
         while True:
             campaign = self.get_campaign(uid)
@@ -743,7 +735,7 @@ class TextioProHook(BaseHook):
             raise TextioProInputError(
                 f"Unknown dashboard kind {kind!r}: use 'campaign', 'message' or 'group'."
             )
-        return f"{self.base_url}/{path.format(uid=quote(_uid(uid), safe=''))}"
+        return f"{self.base_url}/{path.format(uid=quote(parse_uid(uid), safe=''))}"
 
     # Internals
 
@@ -783,7 +775,7 @@ class TextioProHook(BaseHook):
     @staticmethod
     def _contact_path(group_uid: str, uid: str) -> dict[str, str]:
         """Return the path placeholders of one contact."""
-        return {"group": _uid(group_uid, "group_uid"), "uid": _uid(uid)}
+        return {"group": parse_uid(group_uid, "group_uid"), "uid": parse_uid(uid)}
 
     def _contact_body(self, phone: str | int, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Return ``{"PHONE": digits, TAG: value ...}``."""

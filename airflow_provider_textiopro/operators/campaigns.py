@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -13,7 +12,6 @@ from airflow_provider_textiopro.exceptions import (
     TextioProCampaignUntrackedError,
     TextioProDeliveryError,
     TextioProError,
-    TextioProInputError,
     TextioProWaitTimeoutError,
 )
 from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
@@ -27,6 +25,7 @@ from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
 from airflow_provider_textiopro.utils.completion import FAILURE, SUCCESS, campaign_completion
 from airflow_provider_textiopro.utils.send_progress import SentRequest, forget_advice, took_no_effect
+from airflow_provider_textiopro.utils.uids import parse_group_uids
 from airflow_provider_textiopro.utils.validation import (
     check_number,
     format_schedule_time,
@@ -42,34 +41,6 @@ if TYPE_CHECKING:
 
 CAMPAIGN_UID_XCOM_KEY = "textiopro_campaign_uid"
 CAMPAIGN_REQUEST_KEY = "textiopro_campaign_request"
-_GROUP_UID = re.compile(r"[0-9a-f]{13}")
-
-
-def parse_group_uids(value: str | Sequence[str] | None) -> list[str]:
-    """Return the group uids of a comma-separated string or a list, without duplicates.
-
-    Every uid must be 13 hexadecimal characters (``6065ecdc9184a``), as TextioPro
-    creates them: a group *name* given by mistake fails here, before anything is sent.
-
-    :raises TextioProInputError: no uid, or one that is not a group uid.
-    """
-    items = value.split(",") if isinstance(value, str) else list(value or [])
-    uids: list[str] = []
-    for item in items:
-        uid = str(item).strip().lower()
-        if not uid:
-            continue
-        if not _GROUP_UID.fullmatch(uid):
-            raise TextioProInputError(
-                f"contact_list_ids: {str(item).strip()!r} is not a contact group uid: group uids are 13 "
-                "hexadecimal characters like '6065ecdc9184a' (TextioProCreateGroupOperator returns one); "
-                "pass uids, not group names."
-            )
-        if uid not in uids:
-            uids.append(uid)
-    if not uids:
-        raise TextioProInputError(f"contact_list_ids is empty ({value!r}): give at least one group uid.")
-    return uids
 
 
 class TextioProSendCampaignOperator(TextioProSendOperator):

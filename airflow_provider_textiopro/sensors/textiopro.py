@@ -6,10 +6,8 @@ messages or the campaign end in failure instead of waiting for the timeout.
 
 from __future__ import annotations
 
-import ast
-import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -44,6 +42,7 @@ from airflow_provider_textiopro.utils.replies import (
     check_wait_for,
     unsubscribe_opt_outs,
 )
+from airflow_provider_textiopro.utils.uids import parse_message_uids
 from airflow_provider_textiopro.version_compat import (
     AirflowSensorTimeout,
     BaseSensorOperator,
@@ -62,66 +61,6 @@ if TYPE_CHECKING:
     )
     from airflow_provider_textiopro.utils.send_progress import TaskStateStore
     from airflow_provider_textiopro.version_compat import Context
-
-
-def parse_message_uids(value: Any) -> list[str]:
-    """Return the message uids in ``value``, in order and without duplicates.
-
-    ``value`` may be a uid, comma-separated uids, a list of uids, the send operator's
-    XCom result (a dict with ``"uids"``), a list of those (from mapped tasks), or any of
-    these rendered to text by a Jinja template.
-
-    :raises TextioProInputError: nothing to wait for, or a value of another shape.
-    """
-    uids: list[str] = []
-    _collect(value, uids)
-    if not uids:
-        raise TextioProInputError(
-            f"There are no message uids to wait for in {value!r}. A scheduled send returns no uids, "
-            "and a send that TextioPro refused for every recipient neither."
-        )
-    return uids
-
-
-def _collect(value: Any, uids: list[str]) -> None:
-    if value is None:
-        return
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith(("{", "[")):
-            _collect(_literal(text), uids)
-            return
-        for part in text.split(","):
-            if part.strip() and part.strip() not in uids:
-                uids.append(part.strip())
-        return
-    if isinstance(value, Mapping):
-        if "uids" not in value:
-            raise TextioProInputError(
-                f"message_uids must be uids or the send operator's result (a dict with 'uids'), "
-                f"got a dict with keys {sorted(value)}."
-            )
-        _collect(value["uids"], uids)
-        return
-    if isinstance(value, Iterable):
-        for item in value:
-            _collect(item, uids)
-        return
-    raise TextioProInputError(
-        f"Message uids must be text, a list or a send result, not {type(value).__name__}."
-    )
-
-
-def _literal(text: str) -> Any:
-    """Read JSON or a Python literal (a dict or list rendered by a Jinja template)."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        raise TextioProInputError(f"Could not read message uids from {text[:200]!r}.") from None
 
 
 class _TextioProWaitSensor(BaseSensorOperator):

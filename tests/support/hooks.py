@@ -88,9 +88,8 @@ def paginator(
 
 
 def fake_hook() -> mock.MagicMock:
-    """Return a mock hook whose ``get_messages`` reads through its mocked ``get_message``, as the hook does."""
+    """Return a mock hook whose ``get_messages`` reads through its mocked ``get_message``, as the hook's."""
     fake = mock.MagicMock(name="TextioProHook()")
-    fake.get_messages.side_effect = lambda uids, final=None: TextioProHook.get_messages(
-        fake, uids, final=final
-    )
+    read = TextioProHook.get_messages
+    fake.get_messages.side_effect = lambda uids, final=None: read(fake, uids, final=final)
     return fake

@@ -23,9 +23,9 @@ from airflow_provider_textiopro.operators.campaigns import (
     CAMPAIGN_REQUEST_KEY,
     CAMPAIGN_UID_XCOM_KEY,
     TextioProSendCampaignOperator,
-    parse_group_uids,
 )
 from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger
+from airflow_provider_textiopro.utils.uids import parse_group_uids
 from airflow_provider_textiopro.version_compat import AirflowFailException, ResumableJobMixin
 from tests.support.model_factories import CAMPAIGN_UID as UID
 from tests.support.model_factories import campaign

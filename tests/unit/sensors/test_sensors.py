@@ -19,9 +19,9 @@ from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY, MESSAGE_URL_
 from airflow_provider_textiopro.sensors.textiopro import (
     TextioProCampaignSensor,
     TextioProMessageSensor,
-    parse_message_uids,
 )
 from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger, TextioProMessageTrigger
+from airflow_provider_textiopro.utils.uids import parse_message_uids
 from tests.support.hooks import fake_hook
 from tests.support.model_factories import CAMPAIGN_UID as UID
 from tests.support.model_factories import campaign, message
