@@ -324,7 +324,6 @@ class TextioProHook(BaseHook):
         schedule_time: Any = None,
         dlt_template_id: str | None = None,
         on_invalid: str = "fail",
-        on_chunk_sent: Callable[[int, int], Any] | None = None,
         extra_params: Mapping[str, Any] | None = None,
         **channel_params: Any,
     ) -> SendResult:
@@ -338,7 +337,6 @@ class TextioProHook(BaseHook):
         :param dlt_template_id: a registered DLT template id.
         :param on_invalid: ``fail`` (default) refuses the whole send when a number is unusable;
             ``skip`` sends to the others and reports the unusable ones as refused outcomes.
-        :param on_chunk_sent: called with ``(recipients done, total)`` after each request.
         :param extra_params: fields the provider does not know, sent as given (see :meth:`extra_fields`).
         :param channel_params: ``language`` and ``gender`` (voice), ``media_url`` (mms, whatsapp, viber).
         :return: one outcome per recipient (a message uid, or why it was refused); a recipient
@@ -370,8 +368,6 @@ class TextioProHook(BaseHook):
                 if len(chunks) > 1:
                     self._add_partial_send(error, chunks, index, outcomes + skipped)
                 raise
-            if on_chunk_sent is not None:
-                on_chunk_sent(len(outcomes), len(normalized.numbers))
         result = SendResult(outcomes=outcomes + skipped, requests=len(chunks))
         self.log.info(
             "TextioPro accepted %d of %d recipients in %d requests%s; %d refused",

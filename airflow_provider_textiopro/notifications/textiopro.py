@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.exceptions import TextioProInputError
-from airflow_provider_textiopro.hooks import textiopro_hook
+from airflow_provider_textiopro.hooks import TextioProHookMixin
 from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
 from airflow_provider_textiopro.utils.segments import check_max_segments, estimate_segments
 from airflow_provider_textiopro.utils.validation import validate_type_unless_templated
@@ -111,7 +111,7 @@ def fit_segments(text: str, max_segments: int) -> str:
     return text[:low] + ELLIPSIS
 
 
-class TextioProNotifier(BaseNotifier):
+class TextioProNotifier(TextioProHookMixin, BaseNotifier):
     """Send an SMS alert through TextioPro; never raise, log an error when it cannot be sent.
 
     :param recipients: phone numbers: a string separated by commas, semicolons or line
@@ -203,8 +203,7 @@ class TextioProNotifier(BaseNotifier):
         """Send the alert; log an error instead of raising when it cannot be sent."""
         try:
             text = fit_segments(self.message or alert_text(context), self.max_segments)
-            hook = textiopro_hook(self.textiopro_conn_id)
-            result = hook.send_message(
+            result = self.hook.send_message(
                 self.recipients, text, sender_id=self.sender_id, on_invalid="skip", **self._send_options()
             )
         except Exception as error:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_textiopro.hooks import textiopro_hook
+from airflow_provider_textiopro.hooks import TextioProHookMixin
 from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
 from airflow_provider_textiopro.utils.send_progress import VariableTaskStateStore
 from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_3_PLUS, BaseOperator, ResumableJobMixin
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
     from airflow_provider_textiopro.utils.send_progress import TaskStateStore
     from airflow_provider_textiopro.version_compat import Context
 
 
-class TextioProSendOperator(ResumableJobMixin, BaseOperator):
+class TextioProSendOperator(TextioProHookMixin, ResumableJobMixin, BaseOperator):
     """Base of the operators that send: what a try sent is kept, so that a retry does not send it again.
 
     With ``durable=True`` (the default) each send request is written down before it leaves and
@@ -40,11 +38,6 @@ class TextioProSendOperator(ResumableJobMixin, BaseOperator):
         super().__init__(**kwargs)
         self.durable = durable  # below 3.3, the stand-in mixin always sets False
         self.textiopro_conn_id = textiopro_conn_id
-
-    @cached_property
-    def hook(self) -> TextioProHook:
-        """The TextioPro hook of ``textiopro_conn_id``."""
-        return textiopro_hook(self.textiopro_conn_id)
 
     def execute(self, context: Context) -> Any:
         """Send, unless an earlier try did."""

@@ -8,12 +8,12 @@ from abc import abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
-from functools import cached_property, partial
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.assets import default_outlets, emit_asset_event, group_asset
 from airflow_provider_textiopro.exceptions import TextioProAuthError, TextioProError, TextioProInputError
-from airflow_provider_textiopro.hooks import textiopro_hook
+from airflow_provider_textiopro.hooks import TextioProHookMixin
 from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
 from airflow_provider_textiopro.utils.batching import batched
 from airflow_provider_textiopro.utils.contact_sync import (
@@ -36,7 +36,7 @@ PROGRESS_EVERY = 100
 IN_FLIGHT_PER_WORKER = 2
 
 
-class TextioProCreateGroupOperator(BaseOperator):
+class TextioProCreateGroupOperator(TextioProHookMixin, BaseOperator):
     """Create a contact group, or reuse the one with the same name: safe to re-run.
 
     Returns the group uid.
@@ -69,7 +69,7 @@ class TextioProCreateGroupOperator(BaseOperator):
         name = str(self.name or "").strip()
         if not name:
             raise TextioProInputError("The group name is empty: give the name of the group to create.")
-        hook = textiopro_hook(self.textiopro_conn_id)
+        hook = self.hook
         existing = hook.find_group_by_name(name)
         if existing is None:
             try:
@@ -178,7 +178,7 @@ class _ContactWriter:
                 self._log.info("%s contact writes done (%s).", self.total, dict(self.done))
 
 
-class BaseTextioProContactSyncOperator(BaseOperator):
+class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
     """Upsert batches of records into a contact group; subclasses say where the records come from.
 
     The group's contacts are read once (all pages). Then only new contacts are
@@ -229,11 +229,6 @@ class BaseTextioProContactSyncOperator(BaseOperator):
         self.max_workers = max_workers
         self.textiopro_conn_id = textiopro_conn_id
 
-    @cached_property
-    def hook(self) -> TextioProHook:
-        """The TextioPro hook of ``textiopro_conn_id`` (for reads; writers have their own)."""
-        return textiopro_hook(self.textiopro_conn_id)
-
     @abstractmethod
     def iter_batches(self, context: Context) -> Iterator[Iterable[Mapping[str, Any]]]:
         """Return an iterator of the input records, batch by batch.
@@ -259,7 +254,7 @@ class BaseTextioProContactSyncOperator(BaseOperator):
         )
         unchanged = 0
         invalid_rows: list[dict[str, Any]] = []
-        new_hook = partial(textiopro_hook, self.textiopro_conn_id)
+        new_hook = self.new_hook
         with _ContactWriter(new_hook, group_uid, self.max_workers, self.log) as writer:
             for records in batches:
                 plan = sync.plan_batch(records)

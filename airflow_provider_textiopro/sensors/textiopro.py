@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from airflow_provider_textiopro.exceptions import TextioProDeliveryError, TextioProError, TextioProInputError
-from airflow_provider_textiopro.hooks import textiopro_hook
+from airflow_provider_textiopro.hooks import TextioProHookMixin
 from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
 from airflow_provider_textiopro.links import (
     CAMPAIGN_URL_XCOM_KEY,
@@ -51,7 +50,6 @@ from airflow_provider_textiopro.version_compat import (
 )
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
     from airflow_provider_textiopro.models import Message
     from airflow_provider_textiopro.triggers.textiopro import (
         TextioProCampaignTrigger,
@@ -63,7 +61,7 @@ if TYPE_CHECKING:
     from airflow_provider_textiopro.version_compat import Context
 
 
-class _TextioProWaitSensor(BaseSensorOperator):
+class _TextioProWaitSensor(TextioProHookMixin, BaseSensorOperator):
     """Wait for TextioPro objects to be final: poke with the hook, or defer to a read-only trigger.
 
     :param textiopro_conn_id: the TextioPro connection.
@@ -83,11 +81,6 @@ class _TextioProWaitSensor(BaseSensorOperator):
         super().__init__(**kwargs)
         self.textiopro_conn_id = textiopro_conn_id
         self.deferrable = deferrable
-
-    @cached_property
-    def hook(self) -> TextioProHook:
-        """The TextioPro hook of ``textiopro_conn_id``."""
-        return textiopro_hook(self.textiopro_conn_id)
 
     def _first_uid(self) -> str:
         raise NotImplementedError

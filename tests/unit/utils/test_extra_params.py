@@ -80,7 +80,7 @@ def test_notifier_sends_a_voice_call_with_every_option():
         "extra_params": {"repeat": 2},
     }
     notifier = TextioProNotifier(recipients="+31612345678", message="Payout run failed", **options)
-    with mock.patch("airflow_provider_textiopro.notifications.textiopro.textiopro_hook", return_value=hook):
+    with mock.patch("airflow_provider_textiopro.hooks.textiopro.TextioProHook", return_value=hook):
         notifier.notify({})
 
     hook.send_message.assert_called_once_with(
