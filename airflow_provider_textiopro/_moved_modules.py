@@ -56,9 +56,12 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Answer an old path with the module at its new one, warning that the old path goes away."""
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> ModuleSpec | None:
-        if new_name(fullname) is None:
+        new = new_name(fullname)
+        if new is None:
             return None
-        return importlib.util.spec_from_loader(fullname, self)
+        moved = importlib.util.find_spec(new)
+        is_package = moved is not None and moved.submodule_search_locations is not None
+        return importlib.util.spec_from_loader(fullname, self, is_package=is_package)
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         return None
@@ -85,4 +88,4 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def install() -> None:
     """Make the old paths importable (once per process)."""
     if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
-        sys.meta_path.append(_MovedModules())
+        sys.meta_path.insert(0, _MovedModules())

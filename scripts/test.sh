@@ -2,8 +2,10 @@
 # Run every check of the project: ruff, mypy, the docs build, pytest on Airflow 3.3 and 2.11 and the
 # release check (scripts/release-check.sh: build, check and install the wheel, run a DAG from it).
 #
-# Usage: ./scripts/test.sh [--] [pytest arguments...]
+# Usage: ./scripts/test.sh [--fast] [--] [pytest arguments...]
 #   ./scripts/test.sh                     everything (what CI runs)
+#   ./scripts/test.sh --fast              the fast lane: unit tests on Airflow 3.3, no subprocess
+#                                          tests (under a minute once the virtualenv exists)
 #   ./scripts/test.sh -- -k send tests/unit
 #                                          pytest only sees the given arguments
 # Environment:
@@ -16,6 +18,14 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+FAST_LANE=(tests/unit -q -m "not cli and not subprocess")
+if [[ ${1:-} == "--fast" ]]; then
+    shift
+    TEXTIOPRO_AIRFLOW_VERSIONS=3.3
+    TEXTIOPRO_STEPS=pytest
+    [[ ${1:-} == "--" ]] && shift
+    (($#)) || set -- "${FAST_LANE[@]}"
+fi
 read -r -a VERSIONS <<<"${TEXTIOPRO_AIRFLOW_VERSIONS:-3.3 2.11}"
 read -r -a STEPS <<<"${TEXTIOPRO_STEPS:-ruff format mypy docs pytest release}"
 [[ ${1:-} == "--" ]] && shift

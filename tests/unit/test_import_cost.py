@@ -15,6 +15,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.subprocess
+
 DAG_FACING_MODULES = [
     "airflow_provider_textiopro.operators.messages",
     "airflow_provider_textiopro.operators.campaigns",

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import airflow_provider_textiopro
+
+pytestmark = pytest.mark.subprocess
 
 PACKAGE_DIR = Path(airflow_provider_textiopro.__file__).parent
 FORBIDDEN = ("phonenumbers", "aiohttp", "textiopro_sandbox")
