@@ -43,6 +43,8 @@ from airflow_provider_textiopro.version_compat import AIRFLOW_V_3_0_PLUS, Asset,
 if TYPE_CHECKING:
     from airflow_provider_textiopro.version_compat import Context
 
+__all__ = ["CAMPAIGNS_ALIAS", "GROUPS_ALIAS", "campaign_asset", "group_asset"]
+
 log = logging.getLogger(__name__)
 
 AssetKind = Literal["group", "campaign"]

@@ -31,6 +31,21 @@ from airflow_provider_textiopro.version_compat import AirflowException
 if TYPE_CHECKING:
     from airflow_provider_textiopro.models import SendResult
 
+__all__ = [
+    "TextioProAuthError",
+    "TextioProAuthStyleError",
+    "TextioProCampaignUntrackedError",
+    "TextioProDeliveryError",
+    "TextioProError",
+    "TextioProInputError",
+    "TextioProNotFoundError",
+    "TextioProRateLimitError",
+    "TextioProSendUncertainError",
+    "TextioProServerError",
+    "TextioProServerFaultError",
+    "TextioProWaitTimeoutError",
+]
+
 
 class TextioProError(AirflowException):
     """Base class of every TextioPro error.

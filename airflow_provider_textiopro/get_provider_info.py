@@ -7,6 +7,8 @@ from typing import Any
 from airflow_provider_textiopro import __version__
 from airflow_provider_textiopro.hooks._internal.form import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 
+__all__ = ["get_provider_info"]
+
 INTEGRATION = "TextioPro"
 
 

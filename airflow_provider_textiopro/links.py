@@ -20,6 +20,8 @@ from airflow_provider_textiopro.version_compat import BaseOperatorLink, XCom
 if TYPE_CHECKING:
     from airflow_provider_textiopro.version_compat import BaseOperator, Context, TaskInstanceKey
 
+__all__ = ["TextioProCampaignLink", "TextioProMessageLink"]
+
 CAMPAIGN_URL_XCOM_KEY = "textiopro_campaign_url"
 MESSAGE_URL_XCOM_KEY = "textiopro_message_url"
 _PUSHED_URLS = "_textiopro_dashboard_urls"

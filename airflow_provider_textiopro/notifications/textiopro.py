@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
     from airflow_provider_textiopro.version_compat import Context
 
+__all__ = ["TextioProNotifier", "send_textiopro_notification"]
+
 ELLIPSIS = "..."
 _ERROR_CHARACTERS = 160
 
