@@ -114,6 +114,12 @@ class FaultInjector:
         """The faults in force."""
         return self._faults
 
+    @property
+    def limited(self) -> int:
+        """How many requests the rate limit refused since it was set or reset."""
+        with self._lock:
+            return self._limited
+
     def update(self, **changes: Any) -> Faults:
         """Change some settings (unknown names raise ValueError) and return the new ones."""
         unknown = sorted(set(changes) - FAULT_NAMES)
