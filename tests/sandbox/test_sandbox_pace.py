@@ -172,6 +172,7 @@ def test_concurrent_requests_over_the_limit_are_counted_exactly(limited: Sandbox
         a.headers["X-RateLimit-Remaining"] for a in answers if "X-RateLimit-Remaining" in a.headers
     ) == [str(n) for n in range(10)]
     assert messages_of(limited) == 10
+    assert limited.app.faults.limited == 10
 
 
 # The server's latency
