@@ -2,9 +2,10 @@
 # Run the benchmarks in benchmarks/ with the dev virtualenv and print their tables.
 #
 # Usage: ./scripts/bench.sh [name ...]
-#   ./scripts/bench.sh                        all of them (about 4 minutes on 2 cores)
+#   ./scripts/bench.sh                        all of them (about 15 minutes on 2 cores)
 #   ./scripts/bench.sh send_throughput        only the runs of benchmarks/send_throughput.py
-# Names: import_time send_throughput contact_upsert sql_sync_memory sandbox_startup.
+# Names: import_time send_throughput contact_upsert sql_sync_memory sandbox_startup send_at_limit
+#        list_at_limit trigger_waits.
 # Environment:
 #   TEXTIOPRO_AIRFLOW_VERSION=3.3             Airflow line whose virtualenv runs them (3.3 or 2.11)
 #   PYTHON=python3                            interpreter the virtualenv is created from
@@ -24,6 +25,9 @@ RUNS=(
     "sql_sync_memory"
     "sql_sync_memory --rows 10000 --chunk-sizes 100,1000,10000"
     "sandbox_startup"
+    "send_at_limit"
+    "list_at_limit"
+    "trigger_waits"
 )
 
 main() {

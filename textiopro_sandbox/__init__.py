@@ -86,14 +86,20 @@ GET      ``/_sandbox/faults``      the faults in force
 POST     ``/_sandbox/faults``      change some: ``{"rate_limit": 5, "slow": 1.5, ...}``
 DELETE   ``/_sandbox/faults``      back to the faults given at start
 GET      ``/_sandbox/requests``    ``[{"method", "path", "status"}, ...]``, tokens redacted
-DELETE   ``/_sandbox/requests``    empty the request log
+DELETE   ``/_sandbox/requests``    empty the request log (and the latency's peak)
+GET      ``/_sandbox/latency``     ``{"in_progress", "peak"}``: requests spending their latency at once
 POST     ``/_sandbox/clock``       ``{"advance": seconds}``: move the sandbox clock on
 GET      ``/_sandbox/accounts``    balance and counts per account (no tokens)
 POST     ``/_sandbox/inbound``     receive a reply: ``{"from": "+447700900107", "message": "YES"}``
 =======  ========================  ====================================================
 
-Fault names: ``rate_limit`` (requests per minute and token), ``rate_limit_style`` (``"200"``,
-``"429"``, ``"mixed"``), ``fail_next_5xx``, ``fail_status``, ``fail_mode`` (``"before"``: no
+Fault names: ``rate_limit`` (requests per window and account, a sliding window; at the limit the
+platform's HTTP 200 ``Too Many Attempts.`` without rate-limit headers, and the request is not
+processed; counted requests answer ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining``),
+``rate_limit_window`` (seconds, default 60), ``rate_limit_style`` (``"200"``, ``"429"``,
+``"mixed"``), ``latency_base`` and ``latency_per_recipient`` (seconds every API request takes,
+plus seconds per recipient of an accepted ``sms/send``; spent after the request took effect,
+holding no lock), ``fail_next_5xx``, ``fail_status``, ``fail_mode`` (``"before"``: no
 effect, ``"after"``: the request takes effect, then fails), ``slow`` (seconds),
 ``html_errors``, and two server errors of the platform: ``contacts_sql_error`` (listing a
 non-empty group's contacts fails with an SQL error) and ``delete_group_error`` (``DELETE`` of

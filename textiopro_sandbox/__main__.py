@@ -93,8 +93,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="numbers starting with PREFIX are refused by the gateway (alone: 403 Failed; in a send to "
         "several: listed Failed, cost 0, with a uid), repeatable",
     )
+    no_faults = Faults()
     faults = parser.add_argument_group("fault injection")
-    faults.add_argument("--rate-limit", type=int, metavar="N", help="requests per minute and token")
+    faults.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="requests per window and account (sliding window); beyond it 'Too Many Attempts.', "
+        "the request not processed",
+    )
+    faults.add_argument(
+        "--rate-limit-window",
+        type=float,
+        default=no_faults.rate_limit_window,
+        metavar="SECONDS",
+        help="length of the rate limit's window; shorter than the platform's minute to scale time "
+        "down, e.g. --rate-limit 200 --rate-limit-window 12 (default %(default)s)",
+    )
     faults.add_argument(
         "--rate-limit-style",
         choices=RATE_LIMIT_STYLES,
@@ -115,6 +130,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="'before': the failing request has no effect; 'after': it takes effect, then fails",
     )
     faults.add_argument("--slow", type=float, default=0.0, metavar="SECONDS", help="delay every API answer")
+    faults.add_argument(
+        "--latency-base",
+        type=float,
+        default=no_faults.latency_base,
+        metavar="SECONDS",
+        help="server time of every API request, spent after it took effect (the platform: about "
+        "0.026; default %(default)s)",
+    )
+    faults.add_argument(
+        "--latency-per-recipient",
+        type=float,
+        default=no_faults.latency_per_recipient,
+        metavar="SECONDS",
+        help="server time per recipient of an accepted sms/send, on top of --latency-base (the "
+        "platform: about 0.0037, 0.4 s for 100; default %(default)s)",
+    )
     faults.add_argument(
         "--html-errors", action="store_true", help="framework errors as HTML pages even to JSON clients"
     )

@@ -111,6 +111,13 @@ def send_sms(call: Call) -> dict[str, Any]:
     return success(data, _with_errors("Your message was successfully delivered", errors))
 
 
+def recipients_sent(route: Route, params: Mapping[str, Any]) -> int:
+    """Return how many distinct recipients an answered ``sms/send`` request named (0 for other routes)."""
+    if route.handler is not send_sms:
+        return 0
+    return len({clean_number(entry) for entry in validation.recipients(params)})
+
+
 def _sent(call: Call, record: MessageRecord, status_key: str) -> dict[str, Any]:
     """A message of a send answer: the initial status, or ``Failed`` when the gateway refused it."""
     status = "Failed" if record.refused else call.state.config.initial_status

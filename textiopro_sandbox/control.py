@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from textiopro_sandbox.clock import Clock
 from textiopro_sandbox.config import SandboxConfig
 from textiopro_sandbox.faults import FaultInjector, Faults
+from textiopro_sandbox.latency import Latency
 from textiopro_sandbox.responses import Response, error_response, json_response, success
 from textiopro_sandbox.state import SandboxState
 
@@ -22,6 +23,7 @@ class SandboxApp(Protocol):
     clock: Clock
     state: SandboxState
     faults: FaultInjector
+    latency: Latency
 
     @property
     def requests(self) -> list[Any]: ...
@@ -60,6 +62,10 @@ def _requests(app: SandboxApp, body: dict[str, Any]) -> Any:
 
 def _clear_requests(app: SandboxApp, body: dict[str, Any]) -> Any:
     app.clear_requests()
+
+
+def _latency(app: SandboxApp, body: dict[str, Any]) -> Any:
+    return app.latency.overlap()
 
 
 def _advance_clock(app: SandboxApp, body: dict[str, Any]) -> Any:
@@ -104,6 +110,7 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ("DELETE", "faults"): _clear_faults,
     ("GET", "requests"): _requests,
     ("DELETE", "requests"): _clear_requests,
+    ("GET", "latency"): _latency,
     ("POST", "clock"): _advance_clock,
     ("GET", "accounts"): _accounts,
     ("POST", "inbound"): _inbound,

@@ -1,4 +1,4 @@
-"""Fault injection: rate limiting, 5xx answers, slow answers and HTML error pages."""
+"""Fault injection and the server's pace: rate limit, latency, 5xx answers, slow answers, HTML errors."""
 
 from __future__ import annotations
 
@@ -14,15 +14,24 @@ from textiopro_sandbox.errors import ApiError
 RATE_LIMIT_STYLES = ("200", "429", "mixed")
 FAIL_MODES = ("before", "after")
 RATE_LIMIT_WINDOW = 60.0
+"""The platform's window: its limit counts the requests of the last minute."""
 
 
 @dataclass(frozen=True)
 class Faults:
-    """What the sandbox does wrong on purpose.
+    """What the sandbox does wrong, or slowly, on purpose.
 
-    :param rate_limit: requests per minute and token; beyond it answers ``Too Many Attempts.``.
-    :param rate_limit_style: ``"200"`` (HTTP 200, ``status: error``, no Retry-After),
-        ``"429"`` (HTTP 429 with Retry-After) or ``"mixed"`` (alternating, starting with 200).
+    :param rate_limit: requests per ``rate_limit_window`` and account (a sliding window over every
+        token and auth style of the account); beyond it answers ``Too Many Attempts.`` and does
+        nothing else. None: no limit.
+    :param rate_limit_window: the window's length in seconds (the platform's is 60; shorter ones
+        scale time down, e.g. 200 requests per 12 s for 1,000 a minute).
+    :param rate_limit_style: ``"200"`` (HTTP 200, ``status: error``, no Retry-After, as the
+        platform), ``"429"`` (HTTP 429 with Retry-After) or ``"mixed"`` (alternating, starting with 200).
+    :param latency_base: seconds every API request takes on the server (the platform: about 0.026).
+    :param latency_per_recipient: seconds more per recipient of an accepted ``sms/send`` (the
+        platform: about 0.0037, so about 0.4 s for 100). The latency is spent after the request
+        took effect, holding no lock, so concurrent requests overlap as on a real server.
     :param fail_next_5xx: the next N API requests answer ``fail_status``.
     :param fail_status: the HTTP code of those failures (500-599).
     :param fail_mode: ``"before"``: the failing request has no effect; ``"after"``: it
@@ -38,7 +47,10 @@ class Faults:
     """
 
     rate_limit: int | None = None
+    rate_limit_window: float = RATE_LIMIT_WINDOW
     rate_limit_style: str = "200"
+    latency_base: float = 0.0
+    latency_per_recipient: float = 0.0
     fail_next_5xx: int = 0
     fail_status: int = 500
     fail_mode: str = "before"
@@ -50,6 +62,8 @@ class Faults:
     def __post_init__(self) -> None:
         if self.rate_limit is not None and (not _is_int(self.rate_limit) or self.rate_limit < 1):
             raise ValueError("rate_limit must be a positive integer or None.")
+        if not _is_number(self.rate_limit_window) or self.rate_limit_window <= 0:
+            raise ValueError("rate_limit_window must be a number of seconds > 0.")
         if self.rate_limit_style not in RATE_LIMIT_STYLES:
             raise ValueError(f"rate_limit_style must be one of {', '.join(RATE_LIMIT_STYLES)}.")
         if not _is_int(self.fail_next_5xx) or self.fail_next_5xx < 0:
@@ -58,8 +72,9 @@ class Faults:
             raise ValueError("fail_status must be an HTTP code from 500 to 599.")
         if self.fail_mode not in FAIL_MODES:
             raise ValueError(f"fail_mode must be one of {', '.join(FAIL_MODES)}.")
-        if isinstance(self.slow, bool) or not isinstance(self.slow, (int, float)) or self.slow < 0:
-            raise ValueError("slow must be a number of seconds >= 0.")
+        for name in ("slow", "latency_base", "latency_per_recipient"):
+            if not _is_number(getattr(self, name)) or getattr(self, name) < 0:
+                raise ValueError(f"{name} must be a number of seconds >= 0.")
         for name in ("html_errors", "contacts_sql_error", "delete_group_error"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false.")
@@ -68,9 +83,17 @@ class Faults:
         """Return the settings as a JSON-able dict."""
         return asdict(self)
 
+    def latency(self, recipients: int) -> float:
+        """Return the seconds a request takes on the server; ``recipients``: those of an accepted send."""
+        return self.latency_base + self.latency_per_recipient * recipients
+
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 FAULT_NAMES = frozenset(f.name for f in fields(Faults))
@@ -91,6 +114,12 @@ class FaultInjector:
         """The faults in force."""
         return self._faults
 
+    @property
+    def limited(self) -> int:
+        """How many requests the rate limit refused since it was set or reset."""
+        with self._lock:
+            return self._limited
+
     def update(self, **changes: Any) -> Faults:
         """Change some settings (unknown names raise ValueError) and return the new ones."""
         unknown = sorted(set(changes) - FAULT_NAMES)
@@ -98,7 +127,7 @@ class FaultInjector:
             raise ValueError(f"Unknown fault setting(s): {', '.join(unknown)}.")
         with self._lock:
             self._faults = replace(self._faults, **changes)
-            if "rate_limit" in changes or "rate_limit_style" in changes:
+            if changes.keys() & {"rate_limit", "rate_limit_window", "rate_limit_style"}:
                 self._hits.clear()
                 self._limited = 0
             return self._faults
@@ -119,23 +148,25 @@ class FaultInjector:
             self._faults = replace(faults, fail_next_5xx=faults.fail_next_5xx - 1)
         raise ApiError("Server Error", faults.fail_status, page_status=faults.fail_status)
 
-    def throttle(self, key: str) -> dict[str, str]:
-        """Count one request for ``key``; raise ``Too Many Attempts.`` beyond the limit.
+    def throttle(self, account: str) -> dict[str, str]:
+        """Count one request of ``account`` (its uid); raise ``Too Many Attempts.`` at the limit.
 
-        Return the rate-limit headers for a successful answer.
+        The limit counts the requests accepted in the last ``rate_limit_window`` seconds (a
+        sliding window); a refused request is not counted. Return the rate-limit headers of the
+        answer.
         """
         with self._lock:
-            limit = self._faults.rate_limit
+            limit, window = self._faults.rate_limit, self._faults.rate_limit_window
             if limit is None:
                 return {}
             now = self._clock.now()
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - RATE_LIMIT_WINDOW:
+            hits = self._hits.setdefault(account, deque())
+            while hits and hits[0] <= now - window:
                 hits.popleft()
             if len(hits) < limit:
                 hits.append(now)
                 return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(limit - len(hits))}
-            retry_after = max(1, math.ceil(hits[0] + RATE_LIMIT_WINDOW - now))
+            retry_after = max(1, math.ceil(hits[0] + window - now))
             style = self._faults.rate_limit_style
             if style == "mixed":
                 style = "200" if self._limited % 2 == 0 else "429"

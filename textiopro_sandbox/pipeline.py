@@ -28,6 +28,7 @@ from textiopro_sandbox.errors import (
     unauthenticated,
 )
 from textiopro_sandbox.faults import FaultInjector, Faults
+from textiopro_sandbox.latency import Latency
 from textiopro_sandbox.responses import (
     HTML_TYPE,
     Response,
@@ -74,6 +75,7 @@ class SandboxApp:
         self.state = SandboxState(config, self.clock)
         self.faults = FaultInjector(config.faults, self.clock)
         self.stopping = threading.Event()
+        self.latency = Latency(self.stopping)
         self._log_stream = log_stream
         self._requests: deque[LoggedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
         self._requests_lock = threading.Lock()
@@ -87,9 +89,10 @@ class SandboxApp:
             return list(self._requests)
 
     def clear_requests(self) -> None:
-        """Forget the request log."""
+        """Forget the request log and the peak of overlapping requests."""
         with self._requests_lock:
             self._requests.clear()
+        self.latency.clear()
 
     def reset(self) -> None:
         """Back to the start: clock, accounts, faults from the config, empty request log."""
@@ -147,26 +150,31 @@ class SandboxApp:
     def _api(self, request: Request, path: str, query: str) -> Response:
         wants_json = "json" in request.headers.get("accept", "").lower()
         base = f"{self.config.scheme}://{request.headers.get('host') or self.config.host}"
+        started = time.monotonic()
+        headers: dict[str, str] = {}
         try:
             style, relative = _style(path)
             slow = self.faults.faults.slow
             if slow:
                 self.stopping.wait(slow)
+                started = time.monotonic()
             self.faults.take_5xx("before")
             route, args = api.resolve(style, request.method, relative, path)
             params = _params(query, request)
             account = self._authenticate(style, request.headers, params)
-            headers = self.faults.throttle(account.token)
+            headers = self.faults.throttle(account.uid)
             call = api.Call(self.state, account, params, args, base + path, style, self.faults.faults)
             with self.state.lock:
                 payload = route.handler(call)
+            self.latency.spend(started, self.faults.faults.latency(api.recipients_sent(route, params)))
             self.faults.take_5xx("after")
             return json_response(payload, headers=headers)
         except ApiError as error:
-            return self._error(error, wants_json, base)
+            self.latency.spend(started, self.faults.faults.latency(0))
+            return self._error(error, wants_json, base, headers)
         except Exception:
             self.log(traceback.format_exc().rstrip(), even_if_quiet=True)
-            return self._error(server_error(), wants_json, base)
+            return self._error(server_error(), wants_json, base, headers)
 
     def _authenticate(self, style: str, headers: Mapping[str, str], params: Mapping[str, Any]) -> Account:
         accounts = self.state.accounts
@@ -182,12 +190,17 @@ class SandboxApp:
             raise bad_api_token()
         return account
 
-    def _error(self, error: ApiError, wants_json: bool, base: str) -> Response:
+    def _error(self, error: ApiError, wants_json: bool, base: str, counted: Mapping[str, str]) -> Response:
+        """Answer ``error``; ``counted``: the rate-limit headers of a request the limit counted.
+
+        Laravel's throttle middleware adds them to whatever the route answered, errors included.
+        """
+        headers = {**counted, **error.headers}
         if error.login_redirect and not wants_json:
-            return Response(302, b"", HTML_TYPE, {**error.headers, "Location": f"{base}/login"})
+            return Response(302, b"", HTML_TYPE, {**headers, "Location": f"{base}/login"})
         if error.page_status is not None and (not wants_json or self.faults.faults.html_errors):
-            return html_page(error.page_status, error.headers)
-        return error_response(error.message, error.status, error.headers)
+            return html_page(error.page_status, headers)
+        return error_response(error.message, error.status, headers)
 
 
 def _style(path: str) -> tuple[str, str]:

@@ -60,6 +60,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
+    """Connections waiting to be accepted: many clients may connect at once (the default is 5)."""
 
     def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
         self.app = app
@@ -213,6 +215,11 @@ class SandboxServer:
         """The faults in force."""
         return self.app.faults.faults
 
+    @property
+    def peak_overlap(self) -> int:
+        """The most API requests that spent their latency at the same time since the log was cleared."""
+        return self.app.latency.overlap()["peak"]
+
     def reset(self) -> None:
         """Forget all data, faults set since start, the request log and clock advances."""
         self.app.reset()
@@ -226,7 +233,7 @@ class SandboxServer:
         return self.app.clear_faults()
 
     def clear_requests(self) -> None:
-        """Forget the request log."""
+        """Forget the request log and the peak of overlapping requests."""
         self.app.clear_requests()
 
     def advance(self, seconds: float) -> float:
