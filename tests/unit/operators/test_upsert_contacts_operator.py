@@ -11,13 +11,8 @@ from airflow_provider_textiopro.exceptions import (
     TextioProInputError,
     TextioProServerError,
 )
-from airflow_provider_textiopro.operators.contacts import (
-    IN_FLIGHT_PER_WORKER,
-    TextioProUpsertContactsOperator,
-    _ContactWriter,
-)
-from airflow_provider_textiopro.utils.contact_sync import ContactWrite
-from tests.support.contact_fakes import GROUP, FakeTextioPro, mobile
+from airflow_provider_textiopro.operators.contacts import TextioProUpsertContactsOperator
+from tests.support.contact_fakes import GROUP, mobile
 
 MODULE = "airflow_provider_textiopro.operators.contacts"
 
@@ -146,25 +141,6 @@ def test_one_hook_per_worker_thread(server, emitted):
     assert all(len(h.threads) == 1 for h in writers)
     assert len({t for h in writers for t in h.threads}) == len(writers)
     assert len(server.contacts) == 203
-
-
-@pytest.mark.parametrize("max_workers", [1, 3])
-def test_writes_in_flight_are_bounded_whatever_the_batch_size(max_workers):
-    writes = [ContactWrite(action="create", phone=mobile(100 + i)) for i in range(300)]
-    in_flight: list[int] = []
-    with _ContactWriter(FakeTextioPro().hook_class, GROUP, max_workers, mock.Mock()) as writer:
-        submit = writer._pool.submit
-
-        def counting_submit(*args, **kwargs):
-            collected = writer.total + len(writer.errors)
-            in_flight.append(len(in_flight) + 1 - collected)
-            return submit(*args, **kwargs)
-
-        with mock.patch.object(writer._pool, "submit", side_effect=counting_submit):
-            writer.run(writes)
-
-    assert writer.done == {"create": 300}
-    assert max(in_flight) == IN_FLIGHT_PER_WORKER * max_workers
 
 
 def test_batches_share_duplicate_detection(server, emitted):
