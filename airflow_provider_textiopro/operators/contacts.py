@@ -97,9 +97,17 @@ class BaseTextioProContactSyncOperator(BaseOperator):
     for ``textiopro://group/<uid>`` (through the ``textiopro-groups`` alias
     outlet) with the counts as its extra.
 
+    The sync converges whatever changes the group meanwhile, e.g. another run syncing
+    it at the same time: a contact someone else created is compared after reading the
+    group once more (all pages, only when that happened) and updated only when it
+    differs; a contact someone else deleted is created again when the input has it,
+    and counts as removed already when ``full_sync`` would remove it.
+
     Returns ``{"group_uid", "rows", "created", "updated", "unchanged", "removed",
-    "invalid", "invalid_rows"}``, ``invalid_rows`` holding the first 100
-    ``{"row", "reason"}`` (rows numbered from 0 in input order).
+    "invalid", "created_meanwhile", "deleted_meanwhile", "invalid_rows"}``: the writes
+    this run made, the rows that needed none, the contacts found created or deleted by
+    someone else meanwhile, and in ``invalid_rows`` the first 100 ``{"row", "reason"}``
+    (rows numbered from 0 in input order).
 
     :param group_uid: the contact group (templated).
     :param full_sync: None (default) leaves contacts missing from the input alone;
@@ -181,6 +189,8 @@ class BaseTextioProContactSyncOperator(BaseOperator):
                     unchanged,
                     sync.rows - sync.valid_rows,
                 )
+            if writer.taken:
+                unchanged += self._write_taken(sync, writer, group_uid)
             problems = self._check_input(sync)
             if not problems:
                 writer.run(sync.plan_removals())
@@ -192,15 +202,36 @@ class BaseTextioProContactSyncOperator(BaseOperator):
             "unchanged": unchanged,
             "removed": writer.done["unsubscribe"] + writer.done["delete"],
             "invalid": sync.rows - sync.valid_rows,
+            "created_meanwhile": writer.meanwhile["created"],
+            "deleted_meanwhile": writer.meanwhile["deleted"],
         }
         self.log.info("Sync of group %s: %s", group_uid, counts)
         problems += [f"{w.action} {w.phone}: {reason}" for w, reason in writer.errors[:20]]
+        problems += [
+            f"{w.phone}: created again by someone else after the group was read again; run the sync again"
+            for w in writer.taken[:20]
+        ]
         if problems:
             failed = f"; {len(writer.errors)} writes failed" if writer.errors else ""
             details = " | ".join(problems)
             raise TextioProError(f"Sync of group {group_uid} incomplete ({counts}{failed}): {details}")
         emit_asset_event(context, group_asset(group_uid), counts)
         return {**counts, "invalid_rows": invalid_rows}
+
+    def _write_taken(self, sync: ContactSync, writer: ContactWriter, group_uid: str) -> int:
+        """Read the group again and write the contacts someone else created meanwhile as asked.
+
+        Return how many of them needed no write.
+        """
+        taken = writer.pop_taken()
+        self.log.info(
+            "%s contacts were created meanwhile by someone else: reading group %s again to compare them.",
+            len(taken),
+            group_uid,
+        )
+        plan = sync.plan_taken(taken, self.hook.list_contacts(group_uid))
+        writer.run(plan.writes)
+        return plan.unchanged
 
     def _check_input(self, sync: ContactSync) -> list[str]:
         """Return why the input is not good enough for removals (empty when it is)."""

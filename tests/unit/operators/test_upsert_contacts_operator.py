@@ -39,6 +39,8 @@ def test_upsert_counts_writes_and_asset_event(server, emitted):
         "unchanged": 1,
         "removed": 0,
         "invalid": 0,
+        "created_meanwhile": 0,
+        "deleted_meanwhile": 0,
         "invalid_rows": [],
     }
     assert sorted(server.writes) == [
@@ -141,6 +143,74 @@ def test_one_hook_per_worker_thread(server, emitted):
     assert all(len(h.threads) == 1 for h in writers)
     assert len({t for h in writers for t in h.threads}) == len(writers)
     assert len(server.contacts) == 203
+
+
+def test_contacts_created_meanwhile_are_compared_after_one_read_again(server, emitted):
+    def someone_else(group):
+        group.add("s4", mobile(4), FIRST_NAME="Dee", LAST_NAME="Lee")
+        group.add("s5", mobile(5), FIRST_NAME="Eve", CITY="Delft")
+
+    server.meanwhile = someone_else
+    with mock.patch(f"{MODULE}.RECORDS_BATCH_SIZE", 2):
+        result = run(
+            [*RECORDS, {"PHONE": mobile(5), "FIRST_NAME": "Eve", "CITY": "Leiden"}, {"PHONE": mobile(6)}]
+        )
+
+    assert server.reads == 2
+    assert {k: result[k] for k in ("created", "updated", "unchanged", "created_meanwhile")} == {
+        "created": 1,
+        "updated": 2,
+        "unchanged": 2,
+        "created_meanwhile": 2,
+    }
+    assert sorted(server.writes) == [
+        ("create", mobile(4), {"FIRST_NAME": "Dee", "LAST_NAME": "Lee"}),
+        ("create", mobile(5), {"FIRST_NAME": "Eve", "CITY": "Leiden"}),
+        ("create", mobile(6), {}),
+        ("update", mobile(2), {"FIRST_NAME": "Robert"}),
+        ("update", mobile(5), {"FIRST_NAME": "Eve", "CITY": "Leiden"}),
+    ]
+    assert server.contacts["s5"].fields == {"FIRST_NAME": "Eve", "CITY": "Leiden"}
+    assert len(server.contacts) == 6
+    emitted.assert_called_once()
+
+
+def test_without_a_conflict_the_group_is_read_once(server, emitted):
+    run(RECORDS)
+    assert server.reads == 1
+
+
+def test_contacts_deleted_meanwhile_end_as_asked(server, emitted):
+    def someone_else(group):
+        del group.contacts["a1"], group.contacts["a2"]
+
+    server.meanwhile = someone_else
+    result = run([{"PHONE": mobile(1), "FIRST_NAME": "Annie"}], full_sync="delete")
+
+    assert {k: result[k] for k in ("created", "updated", "removed", "deleted_meanwhile")} == {
+        "created": 1,
+        "updated": 0,
+        "removed": 1,
+        "deleted_meanwhile": 2,
+    }
+    assert [(c.phone, c.fields) for c in server.contacts.values()] == [(mobile(1), {"FIRST_NAME": "Annie"})]
+    assert server.reads == 1
+
+
+def test_a_contact_taken_again_after_the_read_again_fails_the_sync(server, emitted):
+    def replaced_after_the_read_again(group):
+        group.contacts.pop("s4")
+        group.add("t4", mobile(4), FIRST_NAME="Other")
+
+    def someone_else(group):
+        group.add("s4", mobile(4))
+        group.meanwhile = replaced_after_the_read_again
+
+    server.meanwhile = someone_else
+    with pytest.raises(TextioProError, match=rf"{mobile(4)}: created again by someone else"):
+        run([{"PHONE": mobile(4), "FIRST_NAME": "Dee"}])
+    assert server.reads == 2
+    emitted.assert_not_called()
 
 
 def test_batches_share_duplicate_detection(server, emitted):
