@@ -221,7 +221,8 @@ class BaseTextioProContactSyncOperator(BaseOperator):
     def _write_taken(self, sync: ContactSync, writer: ContactWriter, group_uid: str) -> int:
         """Read the group again and write the contacts someone else created meanwhile as asked.
 
-        Return how many of them needed no write.
+        Return how many of them needed no write. When the group cannot be read again, they
+        count as failed writes (an auth error is raised).
         """
         taken = writer.pop_taken()
         self.log.info(
@@ -229,7 +230,14 @@ class BaseTextioProContactSyncOperator(BaseOperator):
             len(taken),
             group_uid,
         )
-        plan = sync.plan_taken(taken, self.hook.list_contacts(group_uid))
+        try:
+            plan = sync.plan_taken(taken, self.hook.list_contacts(group_uid))
+        except TextioProAuthError:
+            raise
+        except TextioProError as error:
+            reason = f"created by someone else, not compared: reading the group again failed: {error}"
+            writer.errors += [(write, reason) for write in taken]
+            return 0
         writer.run(plan.writes)
         return plan.unchanged
 

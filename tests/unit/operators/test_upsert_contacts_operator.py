@@ -10,9 +10,10 @@ from airflow_provider_textiopro.exceptions import (
     TextioProError,
     TextioProInputError,
     TextioProServerError,
+    TextioProServerFaultError,
 )
 from airflow_provider_textiopro.operators.contacts import TextioProUpsertContactsOperator
-from tests.support.contact_fakes import GROUP, mobile
+from tests.support.contact_fakes import GROUP, FakeHook, mobile
 
 MODULE = "airflow_provider_textiopro.operators.contacts"
 
@@ -210,6 +211,24 @@ def test_a_contact_taken_again_after_the_read_again_fails_the_sync(server, emitt
     with pytest.raises(TextioProError, match=rf"{mobile(4)}: created again by someone else"):
         run([{"PHONE": mobile(4), "FIRST_NAME": "Dee"}])
     assert server.reads == 2
+    emitted.assert_not_called()
+
+
+def test_contacts_created_meanwhile_fail_the_sync_when_the_group_cannot_be_read_again(server, emitted):
+    server.meanwhile = lambda group: group.add("s4", mobile(4))
+    list_contacts = FakeHook.list_contacts
+
+    def second_read_fails(hook, group_uid):
+        if server.reads:
+            raise TextioProServerFaultError("SQLSTATE[42S22]: Column not found")
+        return list_contacts(hook, group_uid)
+
+    with (
+        mock.patch.object(FakeHook, "list_contacts", second_read_fails),
+        pytest.raises(TextioProError, match=rf"create {mobile(4)}: created by someone else, not compared"),
+    ):
+        run([{"PHONE": mobile(4), "FIRST_NAME": "Dee"}, {"PHONE": mobile(5)}])
+    assert server.by_phone(mobile(5)) is not None
     emitted.assert_not_called()
 
 
