@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from abc import abstractmethod
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -16,24 +13,17 @@ from airflow_provider_textiopro.exceptions import TextioProAuthError, TextioProE
 from airflow_provider_textiopro.hooks import TextioProHookMixin
 from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
 from airflow_provider_textiopro.utils.batching import batched
-from airflow_provider_textiopro.utils.contact_sync import (
-    ContactSync,
-    ContactWrite,
-    FullSync,
-    validate_full_sync,
-)
+from airflow_provider_textiopro.utils.contact_sync import ContactSync, FullSync, validate_full_sync
+from airflow_provider_textiopro.utils.contact_writer import ContactWriter
 from airflow_provider_textiopro.utils.validation import check_number
 from airflow_provider_textiopro.version_compat import BaseOperator
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.hooks.textiopro import TextioProHook
     from airflow_provider_textiopro.version_compat import Context
 
 IF_EXISTS_MODES = ("reuse", "fail")
 RECORDS_BATCH_SIZE = 1000
 MAX_REPORTED_INVALID_ROWS = 100
-PROGRESS_EVERY = 100
-IN_FLIGHT_PER_WORKER = 2
 
 
 class TextioProCreateGroupOperator(TextioProHookMixin, BaseOperator):
@@ -93,91 +83,6 @@ class TextioProCreateGroupOperator(TextioProHookMixin, BaseOperator):
         return existing.uid
 
 
-class _ContactWriter:
-    """Run planned contact writes with bounded concurrency, one hook per worker thread.
-
-    At most ``IN_FLIGHT_PER_WORKER`` writes per worker are handed to the pool at a
-    time, so memory does not grow with the writes of a batch. Failed writes are
-    collected in :attr:`errors`. An auth error stops the sync: writes not started
-    yet are skipped, and the error is raised.
-    """
-
-    def __init__(
-        self, hook_factory: Callable[[], TextioProHook], group_uid: str, max_workers: int, log: Any
-    ) -> None:
-        self._hook_factory = hook_factory
-        self._group_uid = group_uid
-        self._log = log
-        self._local = threading.local()
-        self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="textiopro-contacts")
-        self._max_in_flight = IN_FLIGHT_PER_WORKER * max_workers
-        self.done: Counter[str] = Counter()
-        self.errors: list[tuple[ContactWrite, str]] = []
-
-    def __enter__(self) -> _ContactWriter:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    @property
-    def total(self) -> int:
-        """Writes done so far."""
-        return sum(self.done.values())
-
-    def _hook(self) -> TextioProHook:
-        hook = getattr(self._local, "hook", None)
-        if hook is None:
-            hook = self._local.hook = self._hook_factory()
-        return hook
-
-    def _write(self, write: ContactWrite) -> bool:
-        """Make one write in a worker thread; return False when skipped after an auth error."""
-        if self._stop.is_set():
-            return False
-        hook, group, phone = self._hook(), self._group_uid, f"+{write.phone}"
-        try:
-            if write.action == "create":
-                hook.create_contact(group, phone, **write.fields)
-            elif write.action == "update":
-                hook.update_contact(group, str(write.uid), phone, **write.fields)
-            elif write.action == "unsubscribe":
-                hook.update_contact(group, str(write.uid), phone, status="unsubscribe")
-            else:
-                hook.delete_contact(group, str(write.uid))
-        except TextioProAuthError:
-            self._stop.set()
-            raise
-        return True
-
-    def run(self, writes: Iterable[ContactWrite]) -> None:
-        """Execute ``writes``; return when each is done or failed."""
-        pending: dict[Future[bool], ContactWrite] = {}
-        for write in writes:
-            while len(pending) >= self._max_in_flight:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    self._record(pending.pop(future), future)
-            pending[self._pool.submit(self._write, write)] = write
-        for future in as_completed(pending):
-            self._record(pending[future], future)
-
-    def _record(self, write: ContactWrite, future: Future[bool]) -> None:
-        """Count a finished write or keep its error; re-raise an auth error."""
-        error = future.exception()
-        if isinstance(error, TextioProAuthError):
-            self._log.error("Stopping the sync after %s writes: %s", self.total, error)
-            raise error
-        if error is not None:
-            self.errors.append((write, f"{type(error).__name__}: {error}"))
-            self._log.warning("Could not %s contact %s: %s", write.action, write.phone, error)
-        elif future.result():
-            self.done[write.action] += 1
-            if self.total % PROGRESS_EVERY == 0:
-                self._log.info("%s contact writes done (%s).", self.total, dict(self.done))
-
-
 class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
     """Upsert batches of records into a contact group; subclasses say where the records come from.
 
@@ -191,9 +96,17 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
     for ``textiopro://group/<uid>`` (through the ``textiopro-groups`` alias
     outlet) with the counts as its extra.
 
+    The sync converges whatever changes the group meanwhile, e.g. another run syncing
+    it at the same time: a contact someone else created is compared after reading the
+    group once more (all pages, only when that happened) and updated only when it
+    differs; a contact someone else deleted is created again when the input has it,
+    and counts as removed already when ``full_sync`` would remove it.
+
     Returns ``{"group_uid", "rows", "created", "updated", "unchanged", "removed",
-    "invalid", "invalid_rows"}``, ``invalid_rows`` holding the first 100
-    ``{"row", "reason"}`` (rows numbered from 0 in input order).
+    "invalid", "created_meanwhile", "deleted_meanwhile", "invalid_rows"}``: the writes
+    this run made, the rows that needed none, the contacts found created or deleted by
+    someone else meanwhile, and in ``invalid_rows`` the first 100 ``{"row", "reason"}``
+    (rows numbered from 0 in input order).
 
     :param group_uid: the contact group (templated).
     :param full_sync: None (default) leaves contacts missing from the input alone;
@@ -254,8 +167,7 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
         )
         unchanged = 0
         invalid_rows: list[dict[str, Any]] = []
-        new_hook = self.new_hook
-        with _ContactWriter(new_hook, group_uid, self.max_workers, self.log) as writer:
+        with ContactWriter(self.new_hook, group_uid, self.max_workers, self.log) as writer:
             for records in batches:
                 plan = sync.plan_batch(records)
                 unchanged += plan.unchanged
@@ -270,6 +182,8 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
                     unchanged,
                     sync.rows - sync.valid_rows,
                 )
+            if writer.taken:
+                unchanged += self._write_taken(sync, writer, group_uid)
             problems = self._check_input(sync)
             if not problems:
                 writer.run(sync.plan_removals())
@@ -281,15 +195,44 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
             "unchanged": unchanged,
             "removed": writer.done["unsubscribe"] + writer.done["delete"],
             "invalid": sync.rows - sync.valid_rows,
+            "created_meanwhile": writer.meanwhile["created"],
+            "deleted_meanwhile": writer.meanwhile["deleted"],
         }
         self.log.info("Sync of group %s: %s", group_uid, counts)
         problems += [f"{w.action} {w.phone}: {reason}" for w, reason in writer.errors[:20]]
+        problems += [
+            f"{w.phone}: created again by someone else after the group was read again; run the sync again"
+            for w in writer.taken[:20]
+        ]
         if problems:
             failed = f"; {len(writer.errors)} writes failed" if writer.errors else ""
             details = " | ".join(problems)
             raise TextioProError(f"Sync of group {group_uid} incomplete ({counts}{failed}): {details}")
         emit_asset_event(context, group_asset(group_uid), counts)
         return {**counts, "invalid_rows": invalid_rows}
+
+    def _write_taken(self, sync: ContactSync, writer: ContactWriter, group_uid: str) -> int:
+        """Read the group again and write the contacts someone else created meanwhile as asked.
+
+        Return how many of them needed no write. When the group cannot be read again, they
+        count as failed writes (an auth error is raised).
+        """
+        taken = writer.pop_taken()
+        self.log.info(
+            "%s contacts were created meanwhile by someone else: reading group %s again to compare them.",
+            len(taken),
+            group_uid,
+        )
+        try:
+            plan = sync.plan_taken(taken, self.hook.list_contacts(group_uid))
+        except TextioProAuthError:
+            raise
+        except TextioProError as error:
+            reason = f"created by someone else, not compared: reading the group again failed: {error}"
+            writer.errors += [(write, reason) for write in taken]
+            return 0
+        writer.run(plan.writes)
+        return plan.unchanged
 
     def _check_input(self, sync: ContactSync) -> list[str]:
         """Return why the input is not good enough for removals (empty when it is)."""

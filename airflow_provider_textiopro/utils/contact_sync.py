@@ -3,7 +3,10 @@
 Pure logic, no I/O: :class:`ContactSync` is given the group's existing contacts
 once, then batches of input records, and answers which contacts to create,
 update or leave alone; after the last batch it answers which contacts are
-missing from the input. The upsert operators execute the plan.
+missing from the input. The upsert operators execute the plan with
+:class:`~airflow_provider_textiopro.utils.contact_writer.ContactWriter`; creates
+that found their contact made by someone else meanwhile are planned again
+against the group read again (:meth:`ContactSync.plan_taken`).
 
 Rules:
 
@@ -53,7 +56,8 @@ class ContactWrite:
 
     :param action: ``create``, ``update``, ``unsubscribe`` or ``delete``.
     :param phone: the normalised phone number (digits with country code).
-    :param fields: the tags to send besides ``PHONE`` (empty for removals).
+    :param fields: the tags the record gives besides ``PHONE`` (empty for removals); a
+        create sends only the non-empty ones.
     :param uid: the existing contact's uid (None for ``create``).
     :param row: the input row it comes from (None for removals).
     """
@@ -88,6 +92,14 @@ def _value(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _by_phone(contacts: Iterable[Contact]) -> dict[str, Contact]:
+    """Index a group's contacts by phone (the first one wins)."""
+    indexed: dict[str, Contact] = {}
+    for contact in contacts:
+        indexed.setdefault(contact.phone, contact)
+    return indexed
+
+
 class ContactSync:
     """Plan upserts batch by batch against a group's existing contacts.
 
@@ -106,9 +118,7 @@ class ContactSync:
         full_sync: FullSync | None = None,
     ) -> None:
         self.full_sync = validate_full_sync(full_sync)
-        self._existing: dict[str, Contact] = {}
-        for contact in existing:
-            self._existing.setdefault(contact.phone, contact)
+        self._existing = _by_phone(existing)
         self._normalize = normalize
         self._seen: dict[str, int] = {}
         self.rows = 0
@@ -136,14 +146,27 @@ class ContactSync:
             except (TextioProInputError, ValueError) as err:
                 invalid.append(InvalidRow(row, str(err)))
                 continue
-            contact = self._existing.get(phone)
-            if contact is None:
-                writes.append(ContactWrite("create", phone, {k: v for k, v in fields.items() if v}, row=row))
-            elif any(contact.fields.get(tag, "") != value for tag, value in fields.items()):
-                writes.append(ContactWrite("update", phone, fields, uid=contact.uid, row=row))
-            else:
+            write = self._plan(phone, fields, row)
+            if write is None:
                 unchanged += 1
+            else:
+                writes.append(write)
         return BatchPlan(writes=writes, unchanged=unchanged, invalid=invalid)
+
+    def plan_taken(self, writes: Iterable[ContactWrite], group: Iterable[Contact]) -> BatchPlan:
+        """Plan again the writes whose contact someone else created meanwhile, against the group read again.
+
+        Each is planned as if the contact had been there from the start: an update when it
+        differs from what the record asks, nothing when it does not, a create when it is gone
+        again. The group read again is also what :meth:`plan_removals` then compares with.
+        """
+        self._existing = _by_phone(group)
+        planned = [(write, self._plan(write.phone, write.fields, write.row)) for write in writes]
+        return BatchPlan(
+            writes=[again for _, again in planned if again is not None],
+            unchanged=sum(1 for _, again in planned if again is None),
+            invalid=[],
+        )
 
     def plan_removals(self) -> list[ContactWrite]:
         """Plan the removal of the contacts missing from every batch (nothing without ``full_sync``)."""
@@ -153,6 +176,15 @@ class ContactSync:
         if self.full_sync == "unsubscribe":
             missing = [c for c in missing if c.subscribed]
         return [ContactWrite(self.full_sync, c.phone, uid=c.uid) for c in missing]
+
+    def _plan(self, phone: str, fields: dict[str, str], row: int | None) -> ContactWrite | None:
+        """Return the write that makes the contact of ``phone`` hold ``fields`` (None: it does)."""
+        contact = self._existing.get(phone)
+        if contact is None:
+            return ContactWrite("create", phone, fields, row=row)
+        if any(contact.fields.get(tag, "") != value for tag, value in fields.items()):
+            return ContactWrite("update", phone, fields, uid=contact.uid, row=row)
+        return None
 
     def _parse(self, row: int, record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
         if not isinstance(record, Mapping):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -36,17 +40,40 @@ def conn(textiopro_conn, monkeypatch):
     return textiopro_conn
 
 
+@pytest.fixture(params=["bearer", "api_token"])
+def any_style_conn(request, monkeypatch):
+    """The connection in each auth style, with NL as its default region."""
+    fixture = "textiopro_conn" if request.param == "bearer" else "textiopro_conn_api_token"
+    conn_id = request.getfixturevalue(fixture)
+    set_conn_extra(monkeypatch, conn_id, default_region="NL")
+    return conn_id
+
+
 @pytest.fixture
 def group_uid(conn):
     return TextioProHook(conn).create_group("Customers").uid
 
 
-def upsert(group_uid, records, **kwargs):
-    task = TextioProUpsertContactsOperator(
+def upsert_task(group_uid, records, **kwargs):
+    return TextioProUpsertContactsOperator(
         task_id="upsert", group_uid=group_uid, records=records, max_invalid_ratio=0.3, **kwargs
     )
+
+
+def upsert(group_uid, records, **kwargs):
+    task = upsert_task(group_uid, records, **kwargs)
     context = task_context(task)
     return task.execute(context), context
+
+
+def upsert_in_a_thread(group_uid, records, **kwargs):
+    """Return what the upsert returns, run in another thread than the test's.
+
+    Airflow 2's executor safeguard around ``execute`` keeps its state per thread and fails in
+    a new one, so the unwrapped ``execute`` is called.
+    """
+    task = upsert_task(group_uid, records, **kwargs)
+    return inspect.unwrap(type(task).execute)(task, task_context(task))
 
 
 def contacts(conn, group_uid):
@@ -146,3 +173,82 @@ def test_many_contacts_with_concurrent_writes(conn, sandbox, group_uid):
     # The group is read once, ceil(60 / 25) = 3 pages; no contact is searched one by one, none written.
     list_path = f"/api/v3/contacts/{group_uid}/all"
     assert requests_by_page(sandbox) == [("POST", list_path, page) for page in (1, 2, 3)]
+
+
+def wait_after_first_read(parties):
+    """Patch the hook's contact listing: each thread's first read waits until ``parties`` threads read."""
+    read_by_all = threading.Barrier(parties, timeout=30)
+    waited: set[int] = set()
+    list_contacts = TextioProHook.list_contacts
+
+    def read_then_wait(hook, group):
+        contacts = list(list_contacts(hook, group))
+        if threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            read_by_all.wait()
+        return iter(contacts)
+
+    return mock.patch.object(TextioProHook, "list_contacts", read_then_wait)
+
+
+def test_two_syncs_of_one_group_at_once_both_succeed(any_style_conn, sandbox):
+    group = TextioProHook(any_style_conn).create_group("Members").uid
+    first = [{"PHONE": mobile(i), "FIRST_NAME": f"N{i}"} for i in range(1, 7)]
+    second = [
+        {"PHONE": mobile(4), "FIRST_NAME": "N4"},
+        {"PHONE": mobile(5), "CITY": "Delft"},
+        {"PHONE": mobile(6), "CITY": "Leiden"},
+        *({"PHONE": mobile(i), "FIRST_NAME": f"N{i}"} for i in range(7, 10)),
+    ]
+
+    # Both read the group empty before either writes, as two DAG runs starting together do.
+    with wait_after_first_read(2), ThreadPoolExecutor(2) as runs:
+        results = list(
+            runs.map(lambda records: upsert_in_a_thread(group, records, max_workers=2), [first, second])
+        )
+
+    def total(key):
+        return sum(result[key] for result in results)
+
+    # Each contact was created once; the slower create found it made by the other run and compared it.
+    assert (total("created"), total("created_meanwhile")) == (9, 3)
+    assert (total("updated"), total("unchanged")) == (2, 1)
+    assert [result["rows"] for result in results] == [6, 6]
+    stored = contacts(any_style_conn, group)
+    assert {phone: c.fields for phone, c in stored.items()} == {
+        **{mobile(i): {"FIRST_NAME": f"N{i}"} for i in (1, 2, 3, 4, 7, 8, 9)},
+        mobile(5): {"FIRST_NAME": "N5", "CITY": "Delft"},
+        mobile(6): {"FIRST_NAME": "N6", "CITY": "Leiden"},
+    }
+    stores = [w for w in contact_writes(sandbox) if w[1].endswith("/store")]
+    assert len(stores) == 12
+
+
+def test_contacts_deleted_meanwhile_end_as_asked(any_style_conn, sandbox):
+    group = TextioProHook(any_style_conn).create_group("Members").uid
+    upsert(group, RECORDS)
+    someone_else = TextioProHook(any_style_conn)
+    stored = contacts(any_style_conn, group)
+    list_contacts = TextioProHook.list_contacts
+
+    def read_then_someone_deletes(hook, group_uid):
+        read = list(list_contacts(hook, group_uid))
+        for phone in (mobile(1), mobile(3)):
+            someone_else.delete_contact(group_uid, stored[phone].uid)
+        return iter(read)
+
+    changed = [{**RECORDS[0], "CITY": "Delft"}, RECORDS[1]]
+    with mock.patch.object(TextioProHook, "list_contacts", read_then_someone_deletes):
+        result, _ = upsert(group, changed, full_sync="delete")
+
+    assert {k: result[k] for k in ("created", "updated", "unchanged", "removed", "deleted_meanwhile")} == {
+        "created": 1,
+        "updated": 0,
+        "unchanged": 1,
+        "removed": 0,
+        "deleted_meanwhile": 2,
+    }
+    assert {phone: c.fields for phone, c in contacts(any_style_conn, group).items()} == {
+        mobile(1): {"FIRST_NAME": "Ann", "CITY": "Delft"},
+        mobile(2): {"FIRST_NAME": "Bob"},
+    }

@@ -10,14 +10,10 @@ from airflow_provider_textiopro.exceptions import (
     TextioProError,
     TextioProInputError,
     TextioProServerError,
+    TextioProServerFaultError,
 )
-from airflow_provider_textiopro.operators.contacts import (
-    IN_FLIGHT_PER_WORKER,
-    TextioProUpsertContactsOperator,
-    _ContactWriter,
-)
-from airflow_provider_textiopro.utils.contact_sync import ContactWrite
-from tests.support.contact_fakes import GROUP, FakeTextioPro, mobile
+from airflow_provider_textiopro.operators.contacts import TextioProUpsertContactsOperator
+from tests.support.contact_fakes import GROUP, FakeHook, mobile
 
 MODULE = "airflow_provider_textiopro.operators.contacts"
 
@@ -44,6 +40,8 @@ def test_upsert_counts_writes_and_asset_event(server, emitted):
         "unchanged": 1,
         "removed": 0,
         "invalid": 0,
+        "created_meanwhile": 0,
+        "deleted_meanwhile": 0,
         "invalid_rows": [],
     }
     assert sorted(server.writes) == [
@@ -148,23 +146,90 @@ def test_one_hook_per_worker_thread(server, emitted):
     assert len(server.contacts) == 203
 
 
-@pytest.mark.parametrize("max_workers", [1, 3])
-def test_writes_in_flight_are_bounded_whatever_the_batch_size(max_workers):
-    writes = [ContactWrite(action="create", phone=mobile(100 + i)) for i in range(300)]
-    in_flight: list[int] = []
-    with _ContactWriter(FakeTextioPro().hook_class, GROUP, max_workers, mock.Mock()) as writer:
-        submit = writer._pool.submit
+def test_contacts_created_meanwhile_are_compared_after_one_read_again(server, emitted):
+    def someone_else(group):
+        group.add("s4", mobile(4), FIRST_NAME="Dee", LAST_NAME="Lee")
+        group.add("s5", mobile(5), FIRST_NAME="Eve", CITY="Delft")
 
-        def counting_submit(*args, **kwargs):
-            collected = writer.total + len(writer.errors)
-            in_flight.append(len(in_flight) + 1 - collected)
-            return submit(*args, **kwargs)
+    server.meanwhile = someone_else
+    with mock.patch(f"{MODULE}.RECORDS_BATCH_SIZE", 2):
+        result = run(
+            [*RECORDS, {"PHONE": mobile(5), "FIRST_NAME": "Eve", "CITY": "Leiden"}, {"PHONE": mobile(6)}]
+        )
 
-        with mock.patch.object(writer._pool, "submit", side_effect=counting_submit):
-            writer.run(writes)
+    assert server.reads == 2
+    assert {k: result[k] for k in ("created", "updated", "unchanged", "created_meanwhile")} == {
+        "created": 1,
+        "updated": 2,
+        "unchanged": 2,
+        "created_meanwhile": 2,
+    }
+    assert sorted(server.writes) == [
+        ("create", mobile(4), {"FIRST_NAME": "Dee", "LAST_NAME": "Lee"}),
+        ("create", mobile(5), {"FIRST_NAME": "Eve", "CITY": "Leiden"}),
+        ("create", mobile(6), {}),
+        ("update", mobile(2), {"FIRST_NAME": "Robert"}),
+        ("update", mobile(5), {"FIRST_NAME": "Eve", "CITY": "Leiden"}),
+    ]
+    assert server.contacts["s5"].fields == {"FIRST_NAME": "Eve", "CITY": "Leiden"}
+    assert len(server.contacts) == 6
+    emitted.assert_called_once()
 
-    assert writer.done == {"create": 300}
-    assert max(in_flight) == IN_FLIGHT_PER_WORKER * max_workers
+
+def test_without_a_conflict_the_group_is_read_once(server, emitted):
+    run(RECORDS)
+    assert server.reads == 1
+
+
+def test_contacts_deleted_meanwhile_end_as_asked(server, emitted):
+    def someone_else(group):
+        del group.contacts["a1"], group.contacts["a2"]
+
+    server.meanwhile = someone_else
+    result = run([{"PHONE": mobile(1), "FIRST_NAME": "Annie"}], full_sync="delete")
+
+    assert {k: result[k] for k in ("created", "updated", "removed", "deleted_meanwhile")} == {
+        "created": 1,
+        "updated": 0,
+        "removed": 1,
+        "deleted_meanwhile": 2,
+    }
+    assert [(c.phone, c.fields) for c in server.contacts.values()] == [(mobile(1), {"FIRST_NAME": "Annie"})]
+    assert server.reads == 1
+
+
+def test_a_contact_taken_again_after_the_read_again_fails_the_sync(server, emitted):
+    def replaced_after_the_read_again(group):
+        group.contacts.pop("s4")
+        group.add("t4", mobile(4), FIRST_NAME="Other")
+
+    def someone_else(group):
+        group.add("s4", mobile(4))
+        group.meanwhile = replaced_after_the_read_again
+
+    server.meanwhile = someone_else
+    with pytest.raises(TextioProError, match=rf"{mobile(4)}: created again by someone else"):
+        run([{"PHONE": mobile(4), "FIRST_NAME": "Dee"}])
+    assert server.reads == 2
+    emitted.assert_not_called()
+
+
+def test_contacts_created_meanwhile_fail_the_sync_when_the_group_cannot_be_read_again(server, emitted):
+    server.meanwhile = lambda group: group.add("s4", mobile(4))
+    list_contacts = FakeHook.list_contacts
+
+    def second_read_fails(hook, group_uid):
+        if server.reads:
+            raise TextioProServerFaultError("SQLSTATE[42S22]: Column not found")
+        return list_contacts(hook, group_uid)
+
+    with (
+        mock.patch.object(FakeHook, "list_contacts", second_read_fails),
+        pytest.raises(TextioProError, match=rf"create {mobile(4)}: created by someone else, not compared"),
+    ):
+        run([{"PHONE": mobile(4), "FIRST_NAME": "Dee"}, {"PHONE": mobile(5)}])
+    assert server.by_phone(mobile(5)) is not None
+    emitted.assert_not_called()
 
 
 def test_batches_share_duplicate_detection(server, emitted):

@@ -48,7 +48,7 @@ def test_new_changed_unchanged():
     assert plan.invalid == []
     assert plan.writes == [
         ContactWrite("update", "31622222222", {"FIRST_NAME": "Robert"}, uid="a000000000002", row=1),
-        ContactWrite("create", "31655555555", {"FIRST_NAME": "Eve"}, row=2),
+        ContactWrite("create", "31655555555", {"FIRST_NAME": "Eve", "LAST_NAME": ""}, row=2),
     ]
 
 
@@ -137,3 +137,29 @@ def test_same_input_twice_plans_no_write_once_applied():
 def test_bad_full_sync_mode():
     with pytest.raises(TextioProInputError, match="full_sync"):
         ContactSync([], normalize=normalize, full_sync="purge")  # type: ignore[arg-type]
+
+
+def test_creates_taken_meanwhile_are_planned_again_against_the_group_read_again():
+    sync = make("delete")
+    plan = sync.plan_batch(
+        [
+            {"PHONE": "31655555555", "FIRST_NAME": "Eve", "CITY": None},
+            {"PHONE": "31666666666", "FIRST_NAME": "Fay"},
+            {"PHONE": "31677777777", "FIRST_NAME": "Gus"},
+            {"PHONE": "31611111111"},
+        ]
+    )
+    read_again = [
+        *EXISTING,
+        contact("e", "31655555555", FIRST_NAME="Eve", CITY="Delft"),
+        contact("f", "31666666666", FIRST_NAME="Fay"),
+        contact("x", "31699999999", FIRST_NAME="Xi"),
+    ]
+    taken = sync.plan_taken(plan.writes, read_again)
+    assert taken.writes == [
+        ContactWrite("update", "31655555555", {"FIRST_NAME": "Eve", "CITY": ""}, uid="e", row=0),
+        ContactWrite("create", "31677777777", {"FIRST_NAME": "Gus"}, row=2),
+    ]
+    assert (taken.unchanged, taken.invalid) == (1, [])
+    assert sync.existing_count == 7
+    assert [w.uid for w in sync.plan_removals()] == ["a000000000002", "a000000000003", "a000000000004", "x"]
