@@ -88,8 +88,10 @@ def paginator(
 
 
 def fake_hook() -> mock.MagicMock:
-    """Return a mock hook whose ``get_messages`` reads through its mocked ``get_message``, as the hook's."""
+    """Return a mock hook whose message reads go through its mocked ``get_message`` (one by one)."""
     fake = mock.MagicMock(name="TextioProHook()")
+    fake._concurrently.side_effect = map
     read = TextioProHook.get_messages
     fake.get_messages.side_effect = lambda uids, final=None: read(fake, uids, final=final)
+    fake.read_due_messages.side_effect = lambda watch: TextioProHook.read_due_messages(fake, watch)
     return fake

@@ -192,7 +192,13 @@ def test_reschedule_mode_succeeds_when_done(hook, context):
 
 def test_deferrable_defers_at_once_to_a_read_only_trigger(hook, context):
     sensor = message_sensor(
-        deferrable=True, poke_interval=15, timeout=600, min_success_ratio=0.5, textiopro_conn_id="tp"
+        deferrable=True,
+        poke_interval=15,
+        timeout=600,
+        min_success_ratio=0.5,
+        textiopro_conn_id="tp",
+        max_reads_per_poke=40,
+        max_failed_polls=3,
     )
 
     with (
@@ -210,6 +216,8 @@ def test_deferrable_defers_at_once_to_a_read_only_trigger(hook, context):
         "end_time": 1600.0,
         "min_success_ratio": 0.5,
         "unknown_is_failure": True,
+        "max_reads_per_poll": 40,
+        "max_failed_polls": 3,
     }
     assert deferred.value.method_name == "execute_complete"
     assert not hook.get_message.called

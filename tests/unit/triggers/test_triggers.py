@@ -67,7 +67,9 @@ async def test_campaign_success_after_polling(hook):
     assert events[0]["campaign"]["status"] == "done"
     assert events[0]["campaign"]["stats"]["delivered"] == 3
     assert "3 delivered" in events[0]["message"]
-    hook.hook_class.assert_called_once_with(textiopro_conn_id="tp")
+    # A hook for each poll, which never retries (no sleep in the polling thread) and is closed after it.
+    assert hook.hook_class.call_args_list == [mock.call(textiopro_conn_id="tp", max_retries=0)] * 2
+    assert hook.close.call_count == 2
     hook.get_campaign.assert_called_with(UID)
     hook.sleep.assert_awaited_once_with(7.0)
     assert not hook.send_campaign.called
