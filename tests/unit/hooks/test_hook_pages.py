@@ -111,11 +111,10 @@ def test_a_caller_that_stops_early_has_read_at_most_the_window_ahead(monkeypatch
 def test_a_failing_page_raises_after_the_earlier_pages_and_says_how_many_were_read(monkeypatch):
     hook, _ = make_hook(monkeypatch, max_concurrent_requests=CONCURRENT)
     serve(Server(failing=5))
-    seen = []
+    seen: list[str] = []
 
     with pytest.raises(TextioProServerFaultError) as raised:
-        for item in hook.list_contacts("g1"):
-            seen.append(item.uid)
+        seen.extend(item.uid for item in hook.list_contacts("g1"))
 
     assert seen == [contact(page, i)["uid"] for page in range(1, 5) for i in range(25)]
     assert "100 contacts were read before it failed, and nothing was changed" in str(raised.value)
