@@ -173,7 +173,7 @@ class TextioProMessageSensor(_TextioProWaitSensor):
     naming each recipient that was not delivered and its status.
 
     A message read final is not read again; the others are read in turns, at most
-    ``max_reads_per_poke`` a poke (concurrently, up to the connection's
+    ``max_reads_per_poke`` a poke (when poking, concurrently, up to the connection's
     ``max_concurrent_requests``), so waiting on thousands of messages costs a bounded number
     of requests per poke. The log says how many are left.
 

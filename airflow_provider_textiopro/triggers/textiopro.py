@@ -6,8 +6,9 @@ so a restarted triggerer resumes from them alone. Each trigger yields exactly on
 ``{"status": "success" | "failure" | "timeout" | "error", "message": str, <payload_key>: ...}``.
 
 One triggerer holds many waits: each poll runs in a thread with a hook made for it (closed
-after it, so no session or connection pool is kept between polls), and that hook never
-retries: a poll that fails with a rate limit, a server failure or a network error is logged
+after it, so no session or connection pool is kept between polls, and reading one request
+after another, so no poll adds threads that take turns with the event loop), and that hook
+never retries: a poll that fails with a rate limit, a server failure or a network error is logged
 and the next poll, ``poll_interval`` later, tries again. After ``max_failed_polls`` failed
 polls in a row (rate limits not counted: the server answered) the wait ends with an
 ``error`` event; any other error (bad token, unknown uid ...) ends it at once.
@@ -95,10 +96,14 @@ class _TextioProPollingTrigger(BaseTrigger):
         return f"{type(self).__module__}.{type(self).__qualname__}", {**self._own_kwargs(), **common}
 
     def _poll(self) -> Completion:
-        """Run :meth:`_check` in the polling thread, with a hook that never retries, closed afterwards."""
+        """Run :meth:`_check` in the polling thread with a hook that never retries, closed afterwards.
+
+        The hook reads one request after another: the triggerer already runs many polls at once,
+        and more threads taking turns with its event loop would hold the loop up.
+        """
         from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
-        hook = TextioProHook(textiopro_conn_id=self.conn_id, max_retries=0)
+        hook = TextioProHook(textiopro_conn_id=self.conn_id, max_retries=0, max_concurrent_requests=1)
         try:
             return self._check(hook)
         finally:
@@ -197,8 +202,8 @@ class TextioProMessageTrigger(_TextioProPollingTrigger):
 
     The event's ``"messages"`` are the messages as last read (``Message.to_dict()`` each).
     A message read final is not read again while the trigger runs; the others are read in
-    turns, at most ``max_reads_per_poll`` a poll (concurrently, see the hook's
-    ``max_concurrent_requests``), so a large wait costs a bounded number of requests a poll.
+    turns, at most ``max_reads_per_poll`` a poll, so a large wait costs a bounded number of
+    requests a poll.
 
     :param message_uids: the messages' uids.
     :param conn_id: the TextioPro connection id.

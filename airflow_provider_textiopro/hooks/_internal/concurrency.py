@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import TypeVar
@@ -23,8 +23,11 @@ def ordered_map(call: Callable[[A], R], args: Iterable[A], *, max_in_flight: int
 
     :param call: what to run for each argument (from a worker thread; it must be thread-safe).
     :param args: the arguments, read lazily.
-    :param max_in_flight: the most calls running at once; 1 runs them one after another here.
+    :param max_in_flight: the most calls running at once (no more than ``args`` has, when it is
+        sized); 1 runs them one after another in the calling thread.
     """
+    if isinstance(args, Sized):
+        max_in_flight = min(max_in_flight, len(args))
     if max_in_flight <= 1:
         yield from map(call, args)
         return

@@ -68,8 +68,10 @@ async def test_campaign_success_after_polling(hook):
     assert events[0]["campaign"]["status"] == "done"
     assert events[0]["campaign"]["stats"]["delivered"] == 3
     assert "3 delivered" in events[0]["message"]
-    # A hook for each poll, which never retries (no sleep in the polling thread) and is closed after it.
-    assert hook.hook_class.call_args_list == [mock.call(textiopro_conn_id="tp", max_retries=0)] * 2
+    # A hook for each poll, which never retries (no sleep in the polling thread), reads one request
+    # after another (no threads of its own beside the event loop) and is closed after the poll.
+    made = mock.call(textiopro_conn_id="tp", max_retries=0, max_concurrent_requests=1)
+    assert hook.hook_class.call_args_list == [made] * 2
     assert hook.close.call_count == 2
     hook.get_campaign.assert_called_with(UID)
     hook.sleep.assert_awaited_once_with(7.0)

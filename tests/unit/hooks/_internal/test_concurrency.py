@@ -86,3 +86,14 @@ def test_one_at_a_time_runs_in_the_calling_thread():
 
     assert list(ordered_map(call, range(3), max_in_flight=1)) == [0, 1, 2]
     assert set(threads) == {threading.get_ident()}
+
+
+def test_a_single_call_runs_in_the_calling_thread():
+    threads = []
+
+    def call(arg: int) -> int:
+        threads.append(threading.get_ident())
+        return arg
+
+    assert list(ordered_map(call, [7], max_in_flight=LIMIT)) == [7]
+    assert threads == [threading.get_ident()]
