@@ -39,7 +39,7 @@ def test_sync_then_deferred_campaign(monkeypatch, textiopro_conn, sandbox):
     }
 
 
-def test_retries_follow_the_campaign_instead_of_sending_again(monkeypatch, textiopro_conn, sandbox):
+def test_retries_follow_the_campaign_instead_of_sending_again(monkeypatch, slow_campaign_sandbox):
     use_dag_files(monkeypatch)
     dags = load_dags("textiopro_contacts_and_campaign.py")
 
@@ -47,7 +47,7 @@ def test_retries_follow_the_campaign_instead_of_sending_again(monkeypatch, texti
 
     assert dag_run.state == "success"
     assert task_instances(dag_run)["campaign"].try_number > 1
-    assert len(post_statuses(sandbox, "/sms/campaign")) == 1
+    assert len(post_statuses(slow_campaign_sandbox, "/sms/campaign")) == 1
 
 
 def first_campaign_answered_5xx(sandbox):

@@ -224,7 +224,7 @@ def test_a_debug_run_in_api_token_style_leaves_the_token_nowhere(tmp_path):
     env = {
         **os.environ,
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "DEBUG",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS.parent), os.environ.get("PYTHONPATH")])),
     }
     process = subprocess.run(
         [sys.executable, example_runs.__file__, str(report_file)],

@@ -92,6 +92,16 @@ def textiopro_conn(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> s
 
 
 @pytest.fixture
+def slow_campaign_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
+    """A sandbox of its own whose campaigns take 4.5 s, the default connection pointing at it."""
+    with run_sandbox(
+        port=0, tokens=(SANDBOX_TOKEN,), seed=1234, delivery_delay=0.3, campaign_step_delay=1.5, quiet=True
+    ) as server:
+        _use_sandbox(server, monkeypatch, "bearer")
+        yield server
+
+
+@pytest.fixture
 def textiopro_conn_api_token(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> str:
     """The default connection id, pointing at a freshly reset sandbox (api_token style)."""
     return _use_sandbox(sandbox, monkeypatch, "api_token")

@@ -39,13 +39,13 @@ def sync_then(dag_id: str, **campaign_kwargs) -> DAG:
 
 
 deferred_dag = sync_then("textiopro_sync_then_campaign", deferrable=True, poll_interval=0.2, timeout=60)
-# Each wait gives up after 0.3 s while the sandbox campaign takes about 0.9 s: the first tries
-# fail, and their retries must follow the campaign already sent instead of sending it again.
+# Each wait gives up after 0.3 s while the test's sandbox campaign takes about 4.5 s: the first
+# tries fail, and their retries must follow the campaign already sent instead of sending it again.
 retried_dag = sync_then(
     "textiopro_campaign_retries",
     poll_interval=0.1,
     timeout=0.3,
-    retries=10,
+    retries=40,
     retry_delay=datetime.timedelta(0),
 )
 # The tests make the campaign request of its first try go wrong (no answer, or a worker lost before
