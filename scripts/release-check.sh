@@ -37,7 +37,7 @@ build_dists() {
 }
 
 # twine checks the metadata (the README renders as the long description); the wheel must hold the
-# package, its py.typed marker, the provider entry point and the sandbox's console script.
+# package, its py.typed marker, the sandbox package, the provider entry point and the sandbox's console script.
 check_dists() {
     info "checking the metadata of $(basename "$SDIST") and $(basename "$WHEEL")"
     "$(venv_dir 3.3)/bin/twine" check --strict "$SDIST" "$WHEEL"
@@ -52,7 +52,7 @@ entry_points = next(name for name in names if name.endswith(".dist-info/entry_po
 text = zipfile.ZipFile(wheel).read(entry_points).decode()
 problems = [
     f"the wheel has no {path}"
-    for path in (f"{package}/__init__.py", f"{package}/py.typed", f"{package}/sandbox/__main__.py")
+    for path in (f"{package}/__init__.py", f"{package}/py.typed", "textiopro_sandbox/__main__.py")
     if path not in names
 ]
 problems += [
@@ -61,7 +61,7 @@ problems += [
         "[apache_airflow_provider]",
         f"provider_info = {package}.get_provider_info:get_provider_info",
         "[console_scripts]",
-        f"textiopro-sandbox = {package}.sandbox.__main__:main",
+        "textiopro-sandbox = textiopro_sandbox.__main__:main",
     )
     if line not in text.splitlines()
 ]
