@@ -916,7 +916,7 @@ class TextioProHook(BaseHook):
             with closing(pages):
                 for page in pages:
                     number += 1
-                    if page.current_page < number:
+                    if page.current_page != number:
                         self.log.warning(
                             "TextioPro %s: page %d was answered as page %d; stopping here",
                             operation,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
 
 from airflow_provider_textiopro.exceptions import TextioProServerFaultError
-from tests.support.hooks import HTTP, V3, make_hook, ok, paginator
+from tests.support.hooks import HTTP, V3, by_page, make_hook, ok, page_number, paginator
 
 PAGES = 12
 CONCURRENT = 4
@@ -19,10 +18,6 @@ LIST_URL = f"{V3}/contacts/g1/all"
 
 def contact(page: int, i: int) -> dict:
     return {"uid": f"c{page}x{i}", "phone": 31612340000 + page * 25 + i, "status": "subscribe"}
-
-
-def page_number(request) -> int:
-    return int(parse_qs(urlsplit(request.url).query).get("page", ["1"])[0])
 
 
 class Server:
@@ -50,13 +45,9 @@ class Server:
         if number == self.failing:
             body = ok(None, "SQLSTATE[42S22]: Column not found: 1054 Unknown column 'first_name'")
             body["status"] = "error"
-            return 200, {}, _json(body)
+            return 200, {}, json.dumps(body)
         items = [contact(number, i) for i in range(25)]
-        return 200, {}, _json(ok(paginator(items, number, self.pages, LIST_URL)))
-
-
-def _json(body: dict) -> str:
-    return json.dumps(body)
+        return 200, {}, json.dumps(ok(paginator(items, number, self.pages, LIST_URL)))
 
 
 def serve(server: Server) -> None:
@@ -118,16 +109,6 @@ def test_a_failing_page_raises_after_the_earlier_pages_and_says_how_many_were_re
 
     assert seen == [contact(page, i)["uid"] for page in range(1, 5) for i in range(25)]
     assert "100 contacts were read before it failed, and nothing was changed" in str(raised.value)
-
-
-def by_page(verb: str, url: str, answers: dict[int, dict]) -> None:
-    """Answer each page of ``url`` with its own paginator, whatever order the pages are asked in."""
-    responses.add_callback(
-        verb,
-        url,
-        callback=lambda request: (200, {}, _json(ok(answers[page_number(request)]))),
-        content_type="application/json",
-    )
 
 
 @responses.activate
