@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import replace
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -38,6 +39,7 @@ from airflow_provider_textiopro.hooks._internal.answers import (
     reasons_by_number,
     refused,
 )
+from airflow_provider_textiopro.hooks._internal.concurrency import ordered_map
 from airflow_provider_textiopro.hooks._internal.form import field_behaviour, form_widgets
 from airflow_provider_textiopro.hooks._internal.redaction import scrub, scrub_logger, token_forms
 from airflow_provider_textiopro.hooks._internal.retries import RetryPolicy, build_retrying, was_not_sent
@@ -53,7 +55,6 @@ from airflow_provider_textiopro.models import (
     Contact,
     Group,
     Message,
-    MessageStatus,
     Page,
     Profile,
     RecipientOutcome,
@@ -62,7 +63,9 @@ from airflow_provider_textiopro.models import (
 )
 from airflow_provider_textiopro.utils.batching import batched
 from airflow_provider_textiopro.utils.completion import (
+    MessageWatch,
     campaign_completion,
+    is_final,
     messages_completion,
 )
 from airflow_provider_textiopro.utils.phone import normalize_phone, normalize_recipients
@@ -76,6 +79,7 @@ from airflow_provider_textiopro.utils.validation import (
 from airflow_provider_textiopro.version_compat import BaseHook, mask_secret
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 USER_AGENT = f"airflow-provider-textiopro/{__version__} (requests/{requests.__version__})"
 DASHBOARD_PATHS = {
@@ -143,12 +147,14 @@ class TextioProHook(BaseHook):
     with an Authorization header, the default; ``api_token``: ``/api/http`` with the
     token in the request), ``timeout``, ``default_sender_id``, ``default_region``,
     ``timezone`` (else the account profile's, see :attr:`timezone`), ``max_retries``,
-    ``retry_wait_min``, ``retry_wait_max`` and ``scheme``.
+    ``retry_wait_min``, ``retry_wait_max``, ``max_concurrent_requests`` and ``scheme``.
 
     :param textiopro_conn_id: the Airflow connection id.
     :param auth_style: overrides the connection's ``auth_style``.
     :param timeout: overrides the connection's ``timeout`` (seconds per request).
     :param max_retries: overrides the connection's ``max_retries``.
+    :param max_concurrent_requests: overrides the connection's ``max_concurrent_requests``: how
+        many reads of one call (the pages of a list, the messages of :meth:`get_messages`) run at once.
     """
 
     conn_name_attr = "textiopro_conn_id"
@@ -163,12 +169,14 @@ class TextioProHook(BaseHook):
         auth_style: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        max_concurrent_requests: int | None = None,
     ) -> None:
         super().__init__()
         self.textiopro_conn_id = textiopro_conn_id
         self._auth_style = None if auth_style is None else validate_auth_style(auth_style)
         self._timeout = timeout
         self._max_retries = max_retries
+        self._max_concurrent_requests = max_concurrent_requests
         self._session: requests.Session | None = None
         self._verbs: dict[str, str] = {}
         self._sleep: Callable[[float], Any] = time.sleep
@@ -190,7 +198,11 @@ class TextioProHook(BaseHook):
         if conn.password:
             mask_secret(conn.password)
         settings = ConnectionSettings.from_connection(
-            conn, auth_style=self._auth_style, timeout=self._timeout, max_retries=self._max_retries
+            conn,
+            auth_style=self._auth_style,
+            timeout=self._timeout,
+            max_retries=self._max_retries,
+            max_concurrent_requests=self._max_concurrent_requests,
         )
         for form in token_forms(settings.token):
             mask_secret(form)
@@ -297,6 +309,12 @@ class TextioProHook(BaseHook):
                 {"User-Agent": USER_AGENT, "Accept": "application/json", "Content-Type": "application/json"},
             )
         return self._session
+
+    def close(self) -> None:
+        """Close the HTTP session and its pooled connections (a later call opens a new one)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     def test_connection(self) -> tuple[bool, str]:
         """Read the profile and the balance; return ``(ok, message)`` without the token."""
@@ -411,21 +429,30 @@ class TextioProHook(BaseHook):
     ) -> list[Message]:
         """Return the messages of ``uids`` in that order, reading only those not known to be final.
 
+        The reads run concurrently, at most ``max_concurrent_requests`` at once.
+
         :param uids: message uids: a comma-separated string or an iterable.
         :param final: messages whose status cannot change any more, by uid; those read final now
             are added to it (an undocumented status is read again each time).
         """
         known = {} if final is None else final
-        messages = []
-        for uid in _uids(uids, "uids"):
-            message = known.get(uid) or self.get_message(uid)
-            if message.status.is_terminal and message.status is not MessageStatus.UNKNOWN:
+        order = _uids(uids, "uids")
+        unread = [uid for uid in order if uid not in known]
+        read = dict(zip(unread, self._concurrently(self.get_message, unread), strict=True))
+        for uid, message in read.items():
+            if is_final(message):
                 known[uid] = message
-            messages.append(message)
-        return messages
+        return [known.get(uid) or read[uid] for uid in order]
+
+    def read_due_messages(self, watch: MessageWatch) -> MessageWatch:
+        """Read the messages a wait reads in this poll (:meth:`MessageWatch.due`) and record them in it."""
+        uids = watch.due()
+        if uids:
+            watch.record(uids, self.get_messages(uids))
+        return watch
 
     def list_messages(self) -> Iterator[Message]:
-        """Iterate over every message of the account, page after page (lazily)."""
+        """Iterate over every message of the account, newest first, lazily (see :meth:`list_contacts`)."""
         return self._pages(ep.LIST_SMS, "list_messages", Message.from_api)
 
     def latest_message_uid(self) -> str | None:
@@ -436,7 +463,7 @@ class TextioProHook(BaseHook):
         """Return the messages listed above ``cursor`` (newest first), reading pages only until it.
 
         The list has no dates: "newer" means listed before the cursor. Pages are requested
-        lazily, so a cursor on the first page costs one request.
+        one after another, so a cursor on the first page costs one request and none is read past it.
 
         :param cursor: a message uid, or several (the first one met ends the list); None reads
             until ``limit`` (nothing was listed when the wait began).
@@ -444,7 +471,7 @@ class TextioProHook(BaseHook):
         """
         stops = {cursor} if isinstance(cursor, str) else set(cursor or ())
         newer: list[Message] = []
-        for message in self.list_messages():
+        for message in self._pages(ep.LIST_SMS, "list_messages", Message.from_api, ahead=False):
             if message.uid in stops:
                 return newer
             if len(newer) >= limit:
@@ -586,7 +613,7 @@ class TextioProHook(BaseHook):
             self._confirm_deleted(uid, error)
 
     def list_groups(self) -> Iterator[Group]:
-        """Iterate over every contact group, page after page (lazily)."""
+        """Iterate over every contact group, lazily (see :meth:`list_contacts`)."""
         return self._pages(ep.LIST_GROUPS, "list_groups", Group.from_api)
 
     def find_group_by_name(self, name: str) -> Group | None:
@@ -633,7 +660,13 @@ class TextioProHook(BaseHook):
         self._call(ep.DELETE_CONTACT, "delete_contact", path=self._contact_path(group_uid, uid))
 
     def list_contacts(self, group_uid: str) -> Iterator[Contact]:
-        """Iterate over every contact of a group, page after page (lazily)."""
+        """Iterate over every contact of a group, in the server's order, lazily.
+
+        The first page (25 contacts) is read alone and says how many pages there are; the
+        others are read concurrently, at most ``max_concurrent_requests`` at once, and handed
+        over in order as they are iterated: only those pages are held, and a caller that stops
+        early has read at most that many pages more than it used.
+        """
         path = {"group": parse_uid(group_uid, "group_uid")}
         return self._contacts(path)
 
@@ -845,30 +878,55 @@ class TextioProHook(BaseHook):
         result = SendResult(outcomes=done, requests=index)
         error.add_partial_send(result, unsent=unsent, uncertain=uncertain, note=note)
 
+    def _concurrently(self, call: Callable[[A], T], args: Iterable[A]) -> Generator[T, None, None]:
+        """Yield ``call(arg)`` for each arg in order, at most ``max_concurrent_requests`` running at once."""
+        self.get_conn()  # the threads share one session (and the settings and retry policy it loads)
+        _ = self.retry_policy
+        return ordered_map(call, args, max_in_flight=self.settings.max_concurrent_requests)
+
     def _pages(
         self,
         endpoint: ep.Endpoint,
         operation: str,
         parse: Callable[[Mapping[str, Any]], T],
         path: Mapping[str, str] | None = None,
+        *,
+        ahead: bool = True,
     ) -> Iterator[T]:
-        """Yield the items of every page of a paginated list (``?page=N``)."""
-        page = 1
-        for _ in range(MAX_PAGES):
-            result = Page.from_api(self._call(endpoint, operation, page=page, path=path).data, parse)
-            yield from result.items
-            if not result.has_next or not result.items:
+        """Yield the items of every page of a paginated list (``?page=N``), in page order.
+
+        Page 1 is read alone; the pages its ``last_page`` announces are then read concurrently
+        (see :meth:`_concurrently`), or one after another without ``ahead`` (for a caller that
+        usually stops within a page or two). A page that is empty or says it is the last ends
+        the list; a last page that announces more (the list grew) starts another round.
+        """
+
+        def read(number: int) -> Page[T]:
+            return Page.from_api(self._call(endpoint, operation, page=number, path=path).data, parse)
+
+        page, number = read(1), 1
+        yield from page.items
+        while page.has_next and page.items:
+            if number >= MAX_PAGES:
+                self.log.warning("TextioPro %s: stopped after %d pages", operation, MAX_PAGES)
                 return
-            if result.current_page < page:
-                self.log.warning(
-                    "TextioPro %s: page %d was answered as page %d; stopping here",
-                    operation,
-                    page,
-                    result.current_page,
-                )
-                return
-            page = result.current_page + 1
-        self.log.warning("TextioPro %s: stopped after %d pages", operation, MAX_PAGES)
+            last = min(max(page.last_page, number + 1), MAX_PAGES)
+            numbers = range(number + 1, last + 1)
+            pages = self._concurrently(read, numbers) if ahead else (read(n) for n in numbers)
+            with closing(pages):
+                for page in pages:
+                    number += 1
+                    if page.current_page != number:
+                        self.log.warning(
+                            "TextioPro %s: page %d was answered as page %d; stopping here",
+                            operation,
+                            number,
+                            page.current_page,
+                        )
+                        return
+                    yield from page.items
+                    if not (page.has_next and page.items):
+                        break
 
     def _call(
         self,

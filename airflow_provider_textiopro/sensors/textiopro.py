@@ -22,11 +22,13 @@ from airflow_provider_textiopro.links import (
     push_dashboard_url,
 )
 from airflow_provider_textiopro.utils.completion import (
+    DEFAULT_MAX_FAILED_POLLS,
+    DEFAULT_MAX_READS,
     FAILURE,
     SUCCESS,
     Completion,
+    MessageWatch,
     check_campaign,
-    check_messages,
     check_success_ratio,
     is_transient,
 )
@@ -42,6 +44,7 @@ from airflow_provider_textiopro.utils.replies import (
     unsubscribe_opt_outs,
 )
 from airflow_provider_textiopro.utils.uids import parse_message_uids
+from airflow_provider_textiopro.utils.validation import check_number
 from airflow_provider_textiopro.version_compat import (
     AirflowSensorTimeout,
     BaseSensorOperator,
@@ -50,7 +53,6 @@ from airflow_provider_textiopro.version_compat import (
 )
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.models import Message
     from airflow_provider_textiopro.triggers.textiopro import (
         TextioProCampaignTrigger,
         TextioProMessageTrigger,
@@ -66,6 +68,8 @@ class _TextioProWaitSensor(TextioProHookMixin, BaseSensorOperator):
 
     :param textiopro_conn_id: the TextioPro connection.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    :param max_failed_polls: deferred, end the wait with an error after this many polls in a
+        row failed (rate limits not counted); the trigger does not retry within a poll.
     """
 
     url_kind: ClassVar[str]
@@ -76,11 +80,13 @@ class _TextioProWaitSensor(TextioProHookMixin, BaseSensorOperator):
         *,
         textiopro_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        max_failed_polls: int = DEFAULT_MAX_FAILED_POLLS,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.textiopro_conn_id = textiopro_conn_id
         self.deferrable = deferrable
+        self.max_failed_polls = check_number("max_failed_polls", max_failed_polls, minimum=1, whole=True)
 
     def _first_uid(self) -> str:
         raise NotImplementedError
@@ -102,6 +108,7 @@ class _TextioProWaitSensor(TextioProHookMixin, BaseSensorOperator):
             conn_id=self.textiopro_conn_id,
             poll_interval=self.poke_interval,
             end_time=end_time,
+            max_failed_polls=self.max_failed_polls,
             **self._trigger_kwargs(),
         )
 
@@ -165,13 +172,20 @@ class TextioProMessageSensor(_TextioProWaitSensor):
     message is final and fewer than ``min_success_ratio`` of them were delivered,
     naming each recipient that was not delivered and its status.
 
+    A message read final is not read again; the others are read in turns, at most
+    ``max_reads_per_poke`` a poke (when poking, concurrently, up to the connection's
+    ``max_concurrent_requests``), so waiting on thousands of messages costs a bounded number
+    of requests per poke. The log says how many are left.
+
     :param message_uids: the uids to wait for (templated): a uid, comma-separated uids,
         a list, the send operator's result (a dict with ``"uids"``) or a list of those.
     :param min_success_ratio: share of the messages that must be delivered, from 0 to 1.
     :param unknown_is_failure: a status TextioPro does not document is a final failure
         (True, the default) or not final yet (False).
+    :param max_reads_per_poke: the most messages read in one poke (default 100).
     :param textiopro_conn_id: the TextioPro connection.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    :param max_failed_polls: see :class:`_TextioProWaitSensor`.
     """
 
     template_fields: Sequence[str] = ("message_uids",)
@@ -185,23 +199,30 @@ class TextioProMessageSensor(_TextioProWaitSensor):
         message_uids: Any,
         min_success_ratio: float = 1.0,
         unknown_is_failure: bool = True,
+        max_reads_per_poke: int = DEFAULT_MAX_READS,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.message_uids = message_uids
         self.min_success_ratio = check_success_ratio(min_success_ratio)
         self.unknown_is_failure = unknown_is_failure
-        self._final: dict[str, Message] = {}
+        self.max_reads_per_poke = check_number(
+            "max_reads_per_poke", max_reads_per_poke, minimum=1, whole=True
+        )
+        self._watch: MessageWatch | None = None
 
     def _first_uid(self) -> str:
         return parse_message_uids(self.message_uids)[0]
 
-    def _check(self) -> tuple[Completion, list[dict[str, Any]]]:
-        return check_messages(
-            self.hook.get_messages(parse_message_uids(self.message_uids), final=self._final),
-            min_success_ratio=self.min_success_ratio,
-            unknown_is_failure=self.unknown_is_failure,
+    def _check(self) -> tuple[Completion, list[dict[str, Any]] | None]:
+        if self._watch is None:
+            self._watch = MessageWatch(
+                parse_message_uids(self.message_uids), max_reads=self.max_reads_per_poke
+            )
+        completion = self.hook.read_due_messages(self._watch).completion(
+            min_success_ratio=self.min_success_ratio, unknown_is_failure=self.unknown_is_failure
         )
+        return completion, self._watch.payload() if completion.done else None
 
     @staticmethod
     def _trigger_class() -> type[TextioProMessageTrigger]:
@@ -214,6 +235,7 @@ class TextioProMessageSensor(_TextioProWaitSensor):
             "message_uids": parse_message_uids(self.message_uids),
             "min_success_ratio": self.min_success_ratio,
             "unknown_is_failure": self.unknown_is_failure,
+            "max_reads_per_poll": self.max_reads_per_poke,
         }
 
 

@@ -8,8 +8,10 @@ or :func:`messages_completion` what they mean.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Final, Literal
 
 from airflow_provider_textiopro.exceptions import (
@@ -26,6 +28,8 @@ FAILURE: Final = "failure"
 PENDING: Final = "pending"
 
 _LISTED = 10
+DEFAULT_MAX_READS = 100
+DEFAULT_MAX_FAILED_POLLS = 10
 
 
 @dataclass(frozen=True)
@@ -126,11 +130,7 @@ def messages_completion(
             message.raw_status,
             "counted as a failure" if unknown_is_failure else "still waiting for a known one",
         )
-    pending = [
-        m
-        for m in messages
-        if not m.status.is_terminal or (m.status is MessageStatus.UNKNOWN and not unknown_is_failure)
-    ]
+    pending = [m for m in messages if _is_pending(m, unknown_is_failure)]
     total = len(messages)
     delivered = sum(1 for m in messages if m.status.is_success)
     if pending:
@@ -148,21 +148,73 @@ def messages_completion(
     return Completion(FAILURE, f"{share}. Not delivered: {_listing(failed)}.")
 
 
+def _is_pending(message: Message, unknown_is_failure: bool) -> bool:
+    """True while ``message`` may still change status (an undocumented one only if not counted a failure)."""
+    if message.status is MessageStatus.UNKNOWN:
+        return not unknown_is_failure
+    return not message.status.is_terminal
+
+
+class MessageWatch:
+    """What a wait on messages knows between polls: the last read of each, and which to read next.
+
+    A message read with a final status is never read again. The others are read in turns,
+    at most ``max_reads`` a poll, the least recently read first, so each is read at least
+    once every ``ceil(not final / max_reads)`` polls. It holds one :class:`Message` per uid
+    read, nothing else.
+
+    :param uids: the messages waited for, in the order the result lists them.
+    :param max_reads: the most messages to read in one poll (at least 1).
+    """
+
+    def __init__(self, uids: Sequence[str], *, max_reads: int = DEFAULT_MAX_READS) -> None:
+        self.uids = list(uids)
+        self.max_reads = max_reads
+        self._latest: dict[str, Message] = {}
+        self._turns: deque[str] = deque(dict.fromkeys(self.uids))
+
+    def due(self) -> list[str]:
+        """Return the uids to read in this poll: the next ``max_reads`` not final ones."""
+        return list(islice(self._turns, self.max_reads))
+
+    def record(self, uids: Sequence[str], messages: Sequence[Message]) -> None:
+        """Keep ``messages`` (read for ``uids``): final ones leave the turns, the others go last."""
+        read = dict(zip(uids, messages, strict=True))
+        self._latest.update(read)
+        again = [uid for uid, message in read.items() if not is_final(message)]
+        self._turns = deque([uid for uid in self._turns if uid not in read] + again)
+
+    def completion(self, *, min_success_ratio: float = 1.0, unknown_is_failure: bool = True) -> Completion:
+        """Return where the wait stands (see :func:`messages_completion`), with how many are left to read."""
+        latest = [self._latest[uid] for uid in self.uids if uid in self._latest]
+        unread = len(self.uids) - len(latest)
+        if not unread:
+            completion = messages_completion(
+                latest, min_success_ratio=min_success_ratio, unknown_is_failure=unknown_is_failure
+            )
+            if completion.done:
+                return completion
+        pending = [m for m in latest if _is_pending(m, unknown_is_failure)]
+        total = len(self.uids)
+        delivered = sum(1 for m in latest if m.status.is_success)
+        text = (
+            f"{len(latest) - len(pending)} of {total} messages final ({delivered} delivered); "
+            f"{len(pending) + unread} left ({unread} not read yet), read at most {self.max_reads} a poll"
+        )
+        if pending:
+            text += f"; waiting for {_listing(pending)}"
+        return Completion(PENDING, f"{text}.")
+
+    def payload(self) -> list[dict[str, Any]]:
+        """Return ``Message.to_dict()`` of each message read, in the order of the uids."""
+        return [self._latest[uid].to_dict() for uid in self.uids if uid in self._latest]
+
+
+def is_final(message: Message) -> bool:
+    """True when a read of ``message`` can never change (an undocumented status is read again)."""
+    return message.status.is_terminal and message.status is not MessageStatus.UNKNOWN
+
+
 def check_campaign(campaign: Campaign) -> tuple[Completion, dict[str, Any]]:
     """Return a campaign's completion and ``Campaign.to_dict()``."""
     return campaign_completion(campaign), campaign.to_dict()
-
-
-def check_messages(
-    messages: Sequence[Message], *, min_success_ratio: float = 1.0, unknown_is_failure: bool = True
-) -> tuple[Completion, list[dict[str, Any]]]:
-    """Return the completion of ``messages`` and ``Message.to_dict()`` each.
-
-    :param messages: the messages, as :meth:`TextioProHook.get_messages` returns them.
-    :param min_success_ratio: see :func:`messages_completion`.
-    :param unknown_is_failure: see :func:`messages_completion`.
-    """
-    completion = messages_completion(
-        messages, min_success_ratio=min_success_ratio, unknown_is_failure=unknown_is_failure
-    )
-    return completion, [m.to_dict() for m in messages]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from airflow_provider_textiopro.exceptions import TextioProError, TextioProInputError
+from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_MAX_CONCURRENT_REQUESTS
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.operators.contacts import (
     TextioProCreateGroupOperator,
@@ -150,6 +152,28 @@ def test_too_many_invalid_rows_fail_without_removing(conn, sandbox, group_uid):
     assert len(contacts(conn, group_uid)) == 3
 
 
+class InFlight:
+    """Wrap a hook method, counting the most calls running at once."""
+
+    def __init__(self, method):
+        self.method = method
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def __get__(self, hook, owner=None):
+        return functools.partial(self, hook)
+
+    def __call__(self, hook, *args, **kwargs):
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            return self.method(hook, *args, **kwargs)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
 def requests_by_page(sandbox):
     """Return the requests the sandbox served as ``(method, path, page)``, page 1 when not given."""
     served = []
@@ -252,3 +276,26 @@ def test_contacts_deleted_meanwhile_end_as_asked(any_style_conn, sandbox):
         mobile(1): {"FIRST_NAME": "Ann", "CITY": "Delft"},
         mobile(2): {"FIRST_NAME": "Bob"},
     }
+
+
+def test_rerun_of_an_unchanged_large_group_costs_its_page_reads_and_nothing_else(conn, sandbox, group_uid):
+    count = 3_000
+    records = [{"PHONE": mobile(i), "FIRST_NAME": f"N{i}"} for i in range(count)]
+    with sandbox.state.lock:  # stored as the store endpoint would, without 3,000 requests
+        group = sandbox.state.group(sandbox.state.accounts[sandbox.token], group_uid)
+        for record in records:
+            sandbox.state.add_contact(group, record["PHONE"], None, {"FIRST_NAME": record["FIRST_NAME"]})
+    sandbox.clear_requests()
+    sandbox.set_faults(slow=0.01)  # pages overlap whenever they are asked at once
+    calls = InFlight(TextioProHook._call)
+
+    with mock.patch.object(TextioProHook, "_call", calls):
+        result, _ = upsert(group_uid, records, max_workers=4)
+
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 0, count)
+    assert calls.most == DEFAULT_MAX_CONCURRENT_REQUESTS  # the pages after the first, read concurrently
+    list_path = f"/api/v3/contacts/{group_uid}/all"
+    served = requests_by_page(sandbox)
+    assert served[0] == ("POST", list_path, 1)
+    assert sorted(served) == [("POST", list_path, page) for page in range(1, count // 25 + 1)]
+    assert all(r.status == 200 for r in sandbox.requests)

@@ -150,3 +150,35 @@ async def test_bad_token_gives_an_error_without_the_token(hook, context, sandbox
         await run_deferred(sensor, context)
 
     assert "wrong-token-value" not in str(error.value)
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
+@pytest.mark.asyncio
+async def test_a_wait_on_hundreds_of_messages_reads_a_bounded_number_a_poll(
+    hook, context, sandbox, deferrable
+):
+    uids = send(hook, *[f"316{12340000 + i}" for i in range(250)], STUCK)["uids"]
+    stuck = sandbox.state.accounts[sandbox.token].messages[uids[-1]]
+    sandbox.advance(5)  # every message but the stuck one is final before the first read
+    read = TextioProHook.get_messages
+
+    def get_messages(hook, uids, **kwargs):
+        if get_messages_spy.call_count == 5:
+            with sandbox.state.lock:
+                stuck.outcome = "Delivered"  # the stuck one is delivered at last
+        return read(hook, uids, **kwargs)
+
+    sensor = TextioProMessageSensor(
+        task_id="wait", message_uids=uids, max_reads_per_poke=100, poke_interval=0.05, deferrable=deferrable
+    )
+    with mock.patch.object(
+        TextioProHook, "get_messages", autospec=True, side_effect=get_messages
+    ) as get_messages_spy:
+        messages = await run_deferred(sensor, context) if deferrable else sensor.execute(context)
+
+    assert len(messages) == 251
+    assert {m["status"] for m in messages} == {"Delivered"}
+    # 100 a poll, in turns; a message read final is never read again: only the stuck one is.
+    assert [len(call.args[1]) for call in get_messages_spy.call_args_list] == [100, 100, 51, 1, 1]
+    message_reads = [r for r in sandbox.requests if r.method == "GET" and "/sms/" in r.path]
+    assert len(message_reads) == 253

@@ -6,8 +6,10 @@ import json
 import logging
 from typing import Any
 from unittest import mock
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import responses
 
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
@@ -88,8 +90,25 @@ def paginator(
 
 
 def fake_hook() -> mock.MagicMock:
-    """Return a mock hook whose ``get_messages`` reads through its mocked ``get_message``, as the hook's."""
+    """Return a mock hook whose message reads go through its mocked ``get_message`` (one by one)."""
     fake = mock.MagicMock(name="TextioProHook()")
+    fake._concurrently.side_effect = map
     read = TextioProHook.get_messages
     fake.get_messages.side_effect = lambda uids, final=None: read(fake, uids, final=final)
+    fake.read_due_messages.side_effect = lambda watch: TextioProHook.read_due_messages(fake, watch)
     return fake
+
+
+def page_number(request: Any) -> int:
+    """Return the ``?page=N`` of a request ``responses`` recorded (1 when absent)."""
+    return int(parse_qs(urlsplit(request.url).query).get("page", ["1"])[0])
+
+
+def by_page(verb: str, url: str, answers: dict[int, dict[str, Any]]) -> None:
+    """Answer each page of ``url`` with its own paginator, whatever order the pages are asked in."""
+    responses.add_callback(
+        verb,
+        url,
+        callback=lambda request: (200, {}, json.dumps(ok(answers[page_number(request)]))),
+        content_type="application/json",
+    )

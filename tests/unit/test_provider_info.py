@@ -87,6 +87,7 @@ def test_connection_form_matches_the_connection_contract():
         "max_retries",
         "retry_wait_min",
         "retry_wait_max",
+        "max_concurrent_requests",
         "scheme",
         "verify",
         "cert",

@@ -50,6 +50,11 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "label": "Max retry wait (seconds)",
         "schema": {"type": ["number", "null"], "minimum": 0, "default": 30},
     },
+    "max_concurrent_requests": {
+        "label": "Max concurrent requests",
+        "schema": {"type": ["integer", "null"], "minimum": 1, "default": 8},
+        "description": "Requests one call may have in flight at once (list pages, message reads of a wait).",
+    },
     "scheme": {
         "label": "Scheme",
         "schema": {"type": ["string", "null"], "pattern": "^https?$"},

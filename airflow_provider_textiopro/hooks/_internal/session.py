@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from airflow_provider_textiopro.hooks._internal.settings import ConnectionSettings
 
@@ -14,11 +15,15 @@ class ConnectionSession(requests.Session):
 
     A plain session lets ``REQUESTS_CA_BUNDLE`` replace its ``verify`` and ``HTTPS_PROXY``
     its ``proxies``; here the connection's ``verify`` (when false or a CA bundle path) and
-    ``proxies`` extras come first. ``verify`` true keeps requests' own choice.
+    ``proxies`` extras come first. ``verify`` true keeps requests' own choice. Its pool keeps
+    a connection for each of the ``max_concurrent_requests`` a hook call may have in flight.
     """
 
     def __init__(self, settings: ConnectionSettings, headers: dict[str, str]) -> None:
         super().__init__()
+        pool = max(settings.max_concurrent_requests, DEFAULT_POOLSIZE)
+        for prefix in ("https://", "http://"):
+            self.mount(prefix, HTTPAdapter(pool_maxsize=pool))
         self.headers.update(headers)
         if settings.verify is False or isinstance(settings.verify, str):
             self.verify = settings.verify

@@ -21,6 +21,7 @@ DEFAULT_BASE_URL = "https://app.textiopro.com"
 DEFAULT_CONN_ID = "textiopro_default"
 TRUE_WORDS = ("true", "yes", "on", "1")
 FALSE_WORDS = ("false", "no", "off", "0")
+DEFAULT_MAX_CONCURRENT_REQUESTS = 8
 
 
 def validate_auth_style(value: Any) -> str:
@@ -216,6 +217,8 @@ class ConnectionSettings:
     :param cert: a client certificate path, or a (certificate, key) pair of paths.
     :param proxies: proxy URL by scheme or host, as requests takes them (never shown in ``repr``:
         a proxy URL may hold a password).
+    :param max_concurrent_requests: how many requests one hook call may have in flight at once
+        (the later pages of a list, the messages a wait reads); 1 sends one after another.
     """
 
     base_url: str
@@ -231,6 +234,7 @@ class ConnectionSettings:
     verify: bool | str | None = None
     cert: str | tuple[str, str] | None = None
     proxies: dict[str, str] | None = field(default=None, repr=False)
+    max_concurrent_requests: int = DEFAULT_MAX_CONCURRENT_REQUESTS
 
     @classmethod
     def from_connection(
@@ -240,6 +244,7 @@ class ConnectionSettings:
         auth_style: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
+        max_concurrent_requests: int | None = None,
     ) -> ConnectionSettings:
         """Parse an Airflow connection; the keyword arguments override its extras.
 
@@ -276,6 +281,10 @@ class ConnectionSettings:
             timeout = _extra(extra, "timeout", 30.0)
         if max_retries is None:
             max_retries = _extra(extra, "max_retries", 5)
+        if max_concurrent_requests is None:
+            max_concurrent_requests = _extra(
+                extra, "max_concurrent_requests", DEFAULT_MAX_CONCURRENT_REQUESTS
+            )
         sender = _extra(extra, "default_sender_id")
         style = validate_auth_style(auth_style or _extra(extra, "auth_style") or BEARER)
         check_token(conn_id, token, style)
@@ -293,4 +302,7 @@ class ConnectionSettings:
             verify=parse_verify(conn_id, _extra(extra, "verify")),
             cert=parse_cert(conn_id, _extra(extra, "cert")),
             proxies=parse_proxies(conn_id, _extra(extra, "proxies")),
+            max_concurrent_requests=_number(
+                conn_id, "max_concurrent_requests", max_concurrent_requests, int, 1
+            ),
         )

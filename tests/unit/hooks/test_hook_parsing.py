@@ -9,7 +9,7 @@ import pytest
 import responses
 
 from airflow_provider_textiopro.models import CampaignStatus, MessageStatus, Page
-from tests.support.hooks import HTTP, TOKEN, V3, make_hook, ok, paginator
+from tests.support.hooks import HTTP, TOKEN, V3, by_page, make_hook, ok, paginator
 
 
 @pytest.mark.parametrize(
@@ -41,9 +41,13 @@ def test_get_message_variants(monkeypatch, data, status, segments):
 @responses.activate
 def test_list_messages_is_lazy_and_reads_every_page(monkeypatch):
     hook, _ = make_hook(monkeypatch)
-    for page in (1, 2, 3):
-        items = [{"uid": f"p{page}m{i}", "to": "31612345678", "status": "Delivered"} for i in range(2)]
-        responses.add("GET", f"{V3}/sms", json=ok(paginator(items, page, 3, f"{V3}/sms")))
+    pages = {
+        page: paginator(
+            [{"uid": f"p{page}m{i}", "to": "31612345678", "status": "Delivered"} for i in range(2)], page, 3
+        )
+        for page in (1, 2, 3)
+    }
+    by_page("GET", f"{V3}/sms", pages)  # pages 2 and 3 are read concurrently, in either order
 
     messages = hook.list_messages()
     assert len(responses.calls) == 0
@@ -56,10 +60,10 @@ def test_list_messages_is_lazy_and_reads_every_page(monkeypatch):
 @responses.activate
 def test_pagination_stops_when_the_server_ignores_the_page(monkeypatch, caplog):
     caplog.set_level(logging.WARNING)
-    hook, _ = make_hook(monkeypatch)
+    hook, _ = make_hook(monkeypatch, max_concurrent_requests=1)
     responses.add("GET", f"{V3}/contacts", json=ok(paginator([{"uid": "g1", "name": "A"}], 1, 5)))
 
-    assert [g.uid for g in hook.list_groups()] == ["g1", "g1"]
+    assert [g.uid for g in hook.list_groups()] == ["g1"]  # page 1 answered again is not listed twice
     assert len(responses.calls) == 2
     assert "page 2 was answered as page 1" in caplog.text
 
@@ -93,7 +97,7 @@ def test_page_accepts_items_keyed_by_index():
 
 @responses.activate
 def test_find_group_by_name_stops_at_the_match(monkeypatch):
-    hook, _ = make_hook(monkeypatch)
+    hook, _ = make_hook(monkeypatch, max_concurrent_requests=1)
     responses.add("GET", f"{V3}/contacts", json=ok(paginator([{"uid": "g1", "name": "Staff"}], 1, 3)))
     responses.add("GET", f"{V3}/contacts", json=ok(paginator([{"uid": "g2", "name": "Customers"}], 2, 3)))
 

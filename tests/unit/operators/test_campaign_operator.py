@@ -288,6 +288,7 @@ def test_deferrable_defers_with_trigger_kwargs(hook, emitted):
         "conn_id": "tp",
         "poll_interval": 7.0,
         "end_time": 1060.0,
+        "max_failed_polls": 10,
     }
     assert deferred.value.method_name == "execute_complete"
     assert pushed(context)[CAMPAIGN_UID_XCOM_KEY] == UID

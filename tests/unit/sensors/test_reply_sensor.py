@@ -212,7 +212,7 @@ async def test_trigger_polls_until_a_reply_and_only_reads(trigger_hook):
     ]
     trigger_hook.list_messages_since.assert_called_with(["start"])
     called = {name for name, _, _ in trigger_hook.method_calls}
-    assert called == {"list_messages_since"}
+    assert called == {"list_messages_since", "close"}
 
 
 @pytest.mark.asyncio

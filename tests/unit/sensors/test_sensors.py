@@ -137,6 +137,26 @@ def test_poke_does_not_fetch_final_messages_again(hook):
     assert [c.args[0] for c in hook.get_message.call_args_list] == ["m1", "m2", "m2"]
 
 
+def test_a_poke_reads_at_most_max_reads_per_poke_in_turns_and_logs_what_is_left(hook, logged):
+    uids = [f"m{i}" for i in range(7)]
+    hook.get_message.side_effect = lambda uid: message(uid, "Delivered" if uid in ("m0", "m3") else "Enroute")
+    sensor = message_sensor(message_uids=uids, max_reads_per_poke=3)
+
+    read = []
+    for _ in range(4):
+        assert not sensor.poke({})
+        read.append([c.args[0] for c in hook.get_message.call_args_list])
+        hook.get_message.reset_mock()
+
+    assert read == [["m0", "m1", "m2"], ["m3", "m4", "m5"], ["m6", "m1", "m2"], ["m4", "m5", "m6"]]
+    assert "1 of 7 messages final (1 delivered); 6 left (4 not read yet), read at most 3 a poll" in logged()
+
+
+def test_max_reads_per_poke_is_checked_when_the_dag_is_parsed():
+    with pytest.raises(ValueError, match="max_reads_per_poke"):
+        message_sensor(max_reads_per_poke=0)
+
+
 def test_poke_waits_through_transient_errors(hook):
     hook.get_campaign.side_effect = TextioProServerError("TextioPro answered HTTP 502.")
 
@@ -192,7 +212,13 @@ def test_reschedule_mode_succeeds_when_done(hook, context):
 
 def test_deferrable_defers_at_once_to_a_read_only_trigger(hook, context):
     sensor = message_sensor(
-        deferrable=True, poke_interval=15, timeout=600, min_success_ratio=0.5, textiopro_conn_id="tp"
+        deferrable=True,
+        poke_interval=15,
+        timeout=600,
+        min_success_ratio=0.5,
+        textiopro_conn_id="tp",
+        max_reads_per_poke=40,
+        max_failed_polls=3,
     )
 
     with (
@@ -210,6 +236,8 @@ def test_deferrable_defers_at_once_to_a_read_only_trigger(hook, context):
         "end_time": 1600.0,
         "min_success_ratio": 0.5,
         "unknown_is_failure": True,
+        "max_reads_per_poll": 40,
+        "max_failed_polls": 3,
     }
     assert deferred.value.method_name == "execute_complete"
     assert not hook.get_message.called

@@ -10,6 +10,7 @@ import time
 from unittest import mock
 
 import pytest
+import responses
 
 from airflow_provider_textiopro.exceptions import (
     TextioProAuthError,
@@ -18,7 +19,7 @@ from airflow_provider_textiopro.exceptions import (
     TextioProServerError,
 )
 from airflow_provider_textiopro.triggers.textiopro import TextioProCampaignTrigger, TextioProMessageTrigger
-from tests.support.hooks import fake_hook
+from tests.support.hooks import V3, fake_hook, ok, set_connection
 from tests.support.model_factories import CAMPAIGN_UID as UID
 from tests.support.model_factories import campaign, message
 
@@ -67,7 +68,11 @@ async def test_campaign_success_after_polling(hook):
     assert events[0]["campaign"]["status"] == "done"
     assert events[0]["campaign"]["stats"]["delivered"] == 3
     assert "3 delivered" in events[0]["message"]
-    hook.hook_class.assert_called_once_with(textiopro_conn_id="tp")
+    # A hook for each poll, which never retries (no sleep in the polling thread), reads one request
+    # after another (no threads of its own beside the event loop) and is closed after the poll.
+    made = mock.call(textiopro_conn_id="tp", max_retries=0, max_concurrent_requests=1)
+    assert hook.hook_class.call_args_list == [made] * 2
+    assert hook.close.call_count == 2
     hook.get_campaign.assert_called_with(UID)
     hook.sleep.assert_awaited_once_with(7.0)
     assert not hook.send_campaign.called
@@ -322,3 +327,77 @@ async def test_a_restarted_triggerer_resumes_from_the_kwargs_alone(hook):
     assert event["status"] == "failure"
     assert [m["status"] for m in event["messages"]] == ["Delivered", "Failed"]
     assert not hook.send_message.called
+
+
+@pytest.mark.asyncio
+async def test_message_trigger_reads_at_most_max_reads_per_poll_in_turns(hook, logged):
+    uids = ["a1", "b2", "c3", "d4", "e5"]
+    reads: dict[str, int] = dict.fromkeys(uids, 0)
+
+    def read(uid):
+        reads[uid] += 1
+        return message(uid, "Delivered" if reads[uid] == 2 else "Enroute")
+
+    hook.get_message.side_effect = read
+    per_poll: list[int] = []
+    hook.sleep.side_effect = lambda delay: per_poll.append(hook.get_message.call_count - sum(per_poll))
+
+    (event,) = await events_of(message_trigger(uids, max_reads_per_poll=2))
+
+    assert event["status"] == "success"
+    assert [m["uid"] for m in event["messages"]] == uids
+    assert reads == dict.fromkeys(uids, 2)  # each read until final, then never again
+    assert per_poll == [2, 2, 2, 2]  # and the last poll read the last 2
+    assert "0 of 5 messages final (0 delivered); 5 left (3 not read yet), read at most 2 a poll" in logged()
+
+
+@pytest.mark.asyncio
+async def test_a_failed_poll_never_sleeps_in_its_thread_and_the_next_poll_waits_the_interval(monkeypatch):
+    set_connection(monkeypatch, "tp", retry_wait_min=5, retry_wait_max=5)
+    url = f"{V3}/campaign/{UID}/view"
+    with (
+        responses.RequestsMock() as server,
+        mock.patch("time.sleep") as thread_sleep,
+        mock.patch(f"{MODULE}.asyncio.sleep", new=mock.AsyncMock()) as loop_sleep,
+    ):
+        server.add("GET", url, status=503, body="Service Unavailable")
+        server.add("GET", url, json=ok({"uid": UID, "status": "done", "stats": {}}))
+
+        (event,) = await events_of(campaign_trigger())
+        requests_made = len(server.calls)
+
+    assert event["status"] == "success"
+    assert requests_made == 2  # one request a poll: the hook did not retry the 503
+    thread_sleep.assert_not_called()
+    loop_sleep.assert_awaited_once_with(7.0)
+
+
+@pytest.mark.asyncio
+async def test_the_wait_ends_after_max_failed_polls_in_a_row(hook, logged):
+    hook.get_campaign.side_effect = TextioProServerError("TextioPro answered HTTP 503.")
+
+    (event,) = await events_of(campaign_trigger(max_failed_polls=3))
+
+    assert event["status"] == "error"
+    assert event["message"].startswith("Gave up after 3 polls in a row failed (max_failed_polls)")
+    assert "HTTP 503" in event["message"]
+    assert hook.get_campaign.call_count == 3
+    assert "(2 of at most 3 failed polls in a row)" in logged()
+
+
+@pytest.mark.asyncio
+async def test_rate_limits_and_polls_that_succeed_between_failures_do_not_end_the_wait(hook):
+    busy = TextioProRateLimitError("Too Many Attempts.")
+    down = TextioProServerError("TextioPro answered HTTP 502.")
+    hook.get_campaign.side_effect = [busy, busy, down, busy, campaign("sending"), down, campaign("done")]
+
+    (event,) = await events_of(campaign_trigger(max_failed_polls=2))
+
+    assert event["status"] == "success"
+
+
+def test_max_failed_polls_and_max_reads_per_poll_are_checked():
+    with pytest.raises(ValueError, match="max_failed_polls"):
+        campaign_trigger(max_failed_polls=0)
+    with pytest.raises(ValueError, match="max_reads_per_poll"):
+        message_trigger(["a1"], max_reads_per_poll=0)
