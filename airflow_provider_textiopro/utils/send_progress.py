@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple
 from typing import Any, Protocol
@@ -190,6 +190,7 @@ class RequestRecord(SentRequest):
 
     :param numbers: the request's recipients (digits).
     :param lock: serialises the writes of the requests of one send (they may run in threads).
+    :param on_answer: called once the answer is written down.
     """
 
     def __init__(
@@ -199,10 +200,12 @@ class RequestRecord(SentRequest):
         numbers: Sequence[str],
         lock: threading.Lock,
         value: dict[str, Any] | None = None,
+        on_answer: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__(store, key, value)
         self.numbers = list(numbers)
         self._lock = lock
+        self._on_answer = on_answer
 
     @classmethod
     def read(cls, store: TaskStateStore, key: str, lock: threading.Lock) -> RequestRecord | None:
@@ -234,6 +237,8 @@ class RequestRecord(SentRequest):
     def answered(self, outcomes: Sequence[RecipientOutcome]) -> None:
         """Write down the outcomes TextioPro answered, in place of the request."""
         self._write({"answer": [list(astuple(outcome)) for outcome in outcomes]})
+        if self._on_answer is not None:
+            self._on_answer()
 
     def _write(self, value: dict[str, Any]) -> None:
         with self._lock:
@@ -246,10 +251,14 @@ class SendProgress:
     Thread-safe: the requests of a send may be in flight at once.
 
     :param store: the task state store to keep them in; None keeps them in memory only.
+    :param on_answer: called each time a request's answer is written down (e.g. to log progress).
     """
 
-    def __init__(self, store: TaskStateStore | None = None) -> None:
+    def __init__(
+        self, store: TaskStateStore | None = None, on_answer: Callable[[], Any] | None = None
+    ) -> None:
         self.store = store
+        self.on_answer = on_answer
         self._lock = threading.Lock()
         self._requests: list[RequestRecord] = []
 
@@ -288,8 +297,13 @@ class SendProgress:
         """Write down one request per batch of numbers, not processed yet, before any of them leaves."""
         planned = []
         for numbers in batches:
-            record = RequestRecord(self.store, REQUEST_KEY.format(self.requests), numbers, self._lock)
+            key = REQUEST_KEY.format(self.requests)
+            record = RequestRecord(self.store, key, numbers, self._lock, on_answer=self._answered)
             record.not_processed()
             self._requests.append(record)
             planned.append(record)
         return planned
+
+    def _answered(self) -> None:
+        if self.on_answer is not None:
+            self.on_answer()
