@@ -3,7 +3,8 @@
 Successful answers carry ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining`` (per account and
 minute, one counter for every client of the account). A :class:`Pacer` reads them and:
 
-* sends freely while more than a tenth of the budget remains (the hook's concurrency bounds it);
+* sends freely while more than a tenth of the budget remains, or when answers carry no such
+  headers (the hook's concurrency bounds it);
 * below that, spreads the next requests: ``window / limit * reserve / (remaining + 1)`` seconds
   apart, so the account's sustainable rate at the reserve and slower as the budget runs out;
 * lets one request at a time through (a *probe*) on first contact with the account, when the
@@ -107,6 +108,8 @@ class Pacer:
             self._refusals = 0
             if limit is not None and limit > 0 and remaining is not None:
                 self.limit, self.remaining = limit, max(0, remaining)
+            else:  # the server stopped counting (or never did): nothing to pace on
+                self.limit = self.remaining = None
 
     def refused(self, permit: Permit, now: float, retry_after: float | None = None) -> float:
         """Pause the account after ``Too Many Attempts.``; return how long the pause lasts from ``now``.
