@@ -305,18 +305,16 @@ class SendResult:
         :param segments_per_message: the estimate used for messages whose segments were not reported.
         """
         return {
-            "uids": self.uids,
-            "outcomes": [o.to_dict() for o in self.outcomes],
-            "accepted": len(self.accepted),
-            "refused": len(self.refused),
-            "scheduled": self.scheduled,
-            "sent_immediately": len(self.sent_immediately),
+            **self._counts(),
             "total_segments": self.total_segments(segments_per_message),
             "cost": self.cost,
         }
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict."""
+        return {**self._counts(), "requests": self.requests}
+
+    def _counts(self) -> dict[str, Any]:
         return {
             "uids": self.uids,
             "outcomes": [o.to_dict() for o in self.outcomes],
@@ -324,7 +322,6 @@ class SendResult:
             "refused": len(self.refused),
             "scheduled": self.scheduled,
             "sent_immediately": len(self.sent_immediately),
-            "requests": self.requests,
         }
 
 

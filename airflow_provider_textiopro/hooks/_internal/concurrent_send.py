@@ -33,10 +33,14 @@ class Attempts:
         self.record = record
         self.stopped = stopped
 
-    def leaving(self) -> None:
-        """Write the request down as in flight, or raise SendStopped when the send stopped."""
+    def check(self) -> None:
+        """Raise SendStopped when the send stopped: the request does not wait or leave any more."""
         if self.stopped.is_set():
             raise SendStopped
+
+    def leaving(self) -> None:
+        """Write the request down as in flight, or raise SendStopped when the send stopped."""
+        self.check()
         self.record.leaving()
 
     def not_processed(self) -> None:
