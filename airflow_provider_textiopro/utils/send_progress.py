@@ -190,7 +190,7 @@ class RequestRecord(SentRequest):
 
     :param numbers: the request's recipients (digits).
     :param lock: serialises the writes of the requests of one send (they may run in threads).
-    :param on_answer: called once the answer is written down.
+    :param on_answer: called once the answer is written down, before any other request's write.
     """
 
     def __init__(
@@ -236,9 +236,10 @@ class RequestRecord(SentRequest):
 
     def answered(self, outcomes: Sequence[RecipientOutcome]) -> None:
         """Write down the outcomes TextioPro answered, in place of the request."""
-        self._write({"answer": [list(astuple(outcome)) for outcome in outcomes]})
-        if self._on_answer is not None:
-            self._on_answer()
+        with self._lock:  # the announcement counts exactly the answers written down so far
+            super()._write({"answer": [list(astuple(outcome)) for outcome in outcomes]})
+            if self._on_answer is not None:
+                self._on_answer()
 
     def _write(self, value: dict[str, Any]) -> None:
         with self._lock:
