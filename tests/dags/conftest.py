@@ -36,3 +36,17 @@ def fresh_airflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Created once per session: ``airflow db migrate`` takes half a minute.
     """
     return migrated_template(tmp_path_factory.mktemp("fresh-airflow") / "template")
+
+
+@pytest.fixture(autouse=True)
+def pacer_per_try(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give each task try its own request pacer, as a try in its own worker process has.
+
+    ``dag.test()`` runs every try in this one process, while the tests move the sandbox's clock
+    between tries: a pacer kept across tries would wait out, in real time, pauses the sandbox's
+    clock has already passed.
+    """
+    from airflow_provider_textiopro.hooks import textiopro
+    from airflow_provider_textiopro.hooks._internal.pacing import Pacer
+
+    monkeypatch.setattr(textiopro, "pacer_for", lambda *args, **kwargs: Pacer())

@@ -20,7 +20,7 @@ def test_each_recipient_gets_one_message_across_tries(monkeypatch, textiopro_con
     sandbox.set_faults(rate_limit=1, rate_limit_style="429")
     use_dag_files(monkeypatch)
     dags = load_dags("textiopro_send_retries.py")
-    send = TextioProHook.send_message
+    send = TextioProHook.send_prepared
 
     def retried_after_the_limit(hook, *args, **kwargs):
         try:
@@ -29,7 +29,9 @@ def test_each_recipient_gets_one_message_across_tries(monkeypatch, textiopro_con
             sandbox.advance(60)
             raise
 
-    with mock.patch.object(TextioProHook, "send_message", autospec=True, side_effect=retried_after_the_limit):
+    with mock.patch.object(
+        TextioProHook, "send_prepared", autospec=True, side_effect=retried_after_the_limit
+    ):
         dag_run = run_dag(dags["textiopro_send_retries"], dags)
 
     assert dag_run.state == "success"

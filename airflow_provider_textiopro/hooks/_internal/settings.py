@@ -22,6 +22,10 @@ DEFAULT_CONN_ID = "textiopro_default"
 TRUE_WORDS = ("true", "yes", "on", "1")
 FALSE_WORDS = ("false", "no", "off", "0")
 DEFAULT_MAX_CONCURRENT_REQUESTS = 8
+"""Requests of a bulk send in flight at once: 8 requests of 0.4 s reach the platform's 1,000 a minute."""
+MAX_CONCURRENT_REQUESTS = 32
+DEFAULT_RATE_LIMIT_MAX_WAIT = 600.0
+"""Seconds one request may wait at the account's rate limit before it fails (ten of its windows)."""
 
 
 def validate_auth_style(value: Any) -> str:
@@ -126,6 +130,19 @@ def _number(conn_id: str, key: str, value: Any, cast: type, minimum: float) -> A
     return number
 
 
+def check_concurrency(value: Any, what: str = "max_concurrent_requests") -> int:
+    """Return ``value`` as a number of requests in flight at once (1 to 32), or raise TextioProInputError."""
+    number = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, str) and value.strip().isdigit():
+        number = int(value)
+    if number is None or not 1 <= number <= MAX_CONCURRENT_REQUESTS:
+        raise TextioProInputError(
+            f"{what} must be an integer from 1 to {MAX_CONCURRENT_REQUESTS}, got {value!r}: the account's "
+            "rate limit, not concurrency, bounds a send (8 reach about 1,000 requests a minute)."
+        )
+    return number
+
+
 def _path(conn_id: str, key: str, value: str, what: str, *, directory: bool = False) -> str:
     """Return ``value`` (``~`` expanded) when it names an existing file, or raise TextioProInputError."""
     path = os.path.expanduser(value)
@@ -218,7 +235,9 @@ class ConnectionSettings:
     :param proxies: proxy URL by scheme or host, as requests takes them (never shown in ``repr``:
         a proxy URL may hold a password).
     :param max_concurrent_requests: how many requests one hook call may have in flight at once
-        (the later pages of a list, the messages a wait reads); 1 sends one after another.
+        (the requests of a bulk send, the later pages of a list, the messages a wait reads).
+    :param rate_limit_max_wait: the longest time, in seconds, one request waits at the account's
+        rate limit (refused with ``Too Many Attempts.``, so not processed) before it fails.
     """
 
     base_url: str
@@ -235,6 +254,7 @@ class ConnectionSettings:
     cert: str | tuple[str, str] | None = None
     proxies: dict[str, str] | None = field(default=None, repr=False)
     max_concurrent_requests: int = DEFAULT_MAX_CONCURRENT_REQUESTS
+    rate_limit_max_wait: float = DEFAULT_RATE_LIMIT_MAX_WAIT
 
     @classmethod
     def from_connection(
@@ -302,7 +322,14 @@ class ConnectionSettings:
             verify=parse_verify(conn_id, _extra(extra, "verify")),
             cert=parse_cert(conn_id, _extra(extra, "cert")),
             proxies=parse_proxies(conn_id, _extra(extra, "proxies")),
-            max_concurrent_requests=_number(
-                conn_id, "max_concurrent_requests", max_concurrent_requests, int, 1
+            max_concurrent_requests=check_concurrency(
+                max_concurrent_requests, f"Connection {conn_id!r}: extra 'max_concurrent_requests'"
+            ),
+            rate_limit_max_wait=_number(
+                conn_id,
+                "rate_limit_max_wait",
+                _extra(extra, "rate_limit_max_wait", DEFAULT_RATE_LIMIT_MAX_WAIT),
+                float,
+                0,
             ),
         )
