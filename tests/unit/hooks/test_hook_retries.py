@@ -272,14 +272,17 @@ def test_should_retry_table():
     uncertain = TextioProSendUncertainError("maybe")
     read_timeout = requests.exceptions.ReadTimeout()
     ssl = requests.exceptions.SSLError("bad certificate")
-    for error_ in (rate_limited, server, read_timeout, refused_connection(), broken_connection()):
+    for error_ in (server, read_timeout, refused_connection(), broken_connection()):
         assert should_retry(error_, idempotent=True)
     for error_ in (ssl, TextioProInputError("bad"), ValueError("bug")):
         assert not should_retry(error_, idempotent=True)
-    for error_ in (rate_limited, refused_connection(), requests.exceptions.ConnectTimeout()):
+    for error_ in (refused_connection(), requests.exceptions.ConnectTimeout()):
         assert should_retry(error_, idempotent=False)
     for error_ in (server, uncertain, read_timeout, broken_connection(), ssl):
         assert not should_retry(error_, idempotent=False)
+    # Refusals at the account's limit are the pacer's to wait out, never the retry loop's.
+    assert not should_retry(rate_limited, idempotent=True)
+    assert not should_retry(rate_limited, idempotent=False)
 
 
 def test_was_not_sent_only_for_refused_or_connect_timeouts():
@@ -344,9 +347,9 @@ def test_a_server_fault_is_never_retried():
 
 
 def test_the_backoff_raises_no_deprecation_warning():
-    policy = RetryPolicy(wait_min=2.0, rate_limit_wait=5.0)
+    policy = RetryPolicy(wait_min=2.0)
     retrying = build_retrying(policy, idempotent=True, sleep=lambda _: None, before_sleep=lambda _: None)
-    for error_ in (TextioProServerError("boom"), TextioProRateLimitError("slow down")):
+    for error_ in (TextioProServerError("boom"), requests.exceptions.ReadTimeout()):
         state = tenacity.RetryCallState(retrying, fn=None, args=(), kwargs={})
         state.set_exception((type(error_), error_, None))
         with warnings.catch_warnings():
