@@ -345,8 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"stopped every process the test started{f' (SIGKILLed {killed})' if killed else ''}")
         if left:
             log(f"FAIL  processes still running: {left}")
-    results = test.results if test else []
-    failed = sum(not passed for _, passed, _ in results) + bool(setup_error) + bool(left)
+    stopped = ("every process the test started is stopped (signalled by pid only)", not left, "")
+    results = [*(test.results if test else []), stopped]
+    failed = sum(not passed for _, passed, _ in results) + bool(setup_error)
     verdict = "FAIL" if failed else "PASS"
     print(f"\ndeployment test ({executor}): {verdict} in {time.monotonic() - started:.0f}s")
     for name, passed, _ in results:
