@@ -17,6 +17,9 @@ COMMON_PINS=(
     "apache-airflow-providers-common-sql==2.4.0"
     "apache-airflow-providers-sqlite==4.3.4"
 )
+# Installed into .venvs/airflow-3.3 by scripts/deploy-test.sh only, for its CeleryExecutor part.
+# Celery 5.7 dropped celery.backends.database.retry, which this provider's executor imports.
+CELERY_PINS=("apache-airflow-providers-celery==3.26.0" "celery[redis]==5.6.3")
 
 export UV_COMPILE_BYTECODE=1
 export UV_PYTHON_DOWNLOADS=never

@@ -1,5 +1,8 @@
 """An Airflow 3.3 deployment of its own: PostgreSQL (or SQLite), the four components, the REST API.
 
+With the CeleryExecutor (:func:`celery_settings`), also a Redis broker (:class:`Redis`) and the
+Celery workers (``Deployment.start("worker")``).
+
 Everything listens on loopback ports checked free, lives under one work directory and is started
 through a :class:`~processes.ProcessTable`, so that the test stops exactly what it started.
 """
@@ -7,6 +10,7 @@ through a :class:`~processes.ProcessTable`, so that the test stops exactly what 
 from __future__ import annotations
 
 import glob
+import importlib.util
 import json
 import os
 import secrets
@@ -18,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 import requests
@@ -25,6 +30,8 @@ from processes import ProcessTable
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
+TEST_DAGS = HERE / "dags"
+"""The DAGs of the test's own scenarios (a DAG bundle beside the examples)."""
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 TERMINAL_RUN_STATES = {"success", "failed"}
 
@@ -33,6 +40,16 @@ T = TypeVar("T")
 
 class DeploymentError(AssertionError):
     """The deployment did not do what the test expected (within its time)."""
+
+
+def load_test_dag_file(name: str) -> ModuleType:
+    """Import one DAG file of :data:`TEST_DAGS` (``name`` without ``.py``), for its constants."""
+    spec = importlib.util.spec_from_file_location(name, TEST_DAGS / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def log(message: str) -> None:
@@ -135,11 +152,72 @@ def _pg_ready(port: int) -> bool | None:
     return True
 
 
+class Redis:
+    """A Redis server of the test's own (Debian's ``redis-server``): the Celery broker, no service."""
+
+    def __init__(self, work: Path, processes: ProcessTable) -> None:
+        self.work = work
+        self.processes = processes
+        self.url = ""
+
+    def start(self) -> None:
+        """Start ``redis-server`` on a free loopback port, keeping nothing on disk; wait for its PONG."""
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise DeploymentError("no redis-server found (apt-get install redis-server)")
+        port = free_port()
+        self.processes.start(
+            "redis",
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--daemonize", "no", "--dir", str(self.work)],
+            self.work / "redis.log",
+            os.environ,
+        )  # fmt: skip
+        wait_for("Redis to answer PING", lambda: _redis_ready(port), timeout=30)
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+
+def _redis_ready(port: int) -> bool | None:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as connection:
+            connection.sendall(b"PING\r\n")
+            return True if connection.recv(16).startswith(b"+PONG") else None
+    except OSError:
+        return None
+
+
+def celery_settings(broker_url: str, database_url: str) -> dict[str, str]:
+    """Return the Airflow settings of a CeleryExecutor deployment on ``broker_url``.
+
+    The result backend is the metadata database, named for psycopg2 (``db+postgresql+psycopg2://``):
+    a plain ``postgresql://`` asks for psycopg 3.
+    """
+    if not database_url.startswith("postgresql+psycopg2://"):
+        raise DeploymentError(f"the CeleryExecutor needs PostgreSQL through psycopg2, not {database_url}")
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "16",
+        "AIRFLOW__CELERY__BROKER_URL": broker_url,
+        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{database_url}",
+        # A lost worker's tasks: found by their missing heartbeats, then retried elsewhere.
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
+    }
+
+
 class Deployment:
-    """The Airflow components, their environment and a REST client of the api-server."""
+    """The Airflow components, their environment and a REST client of the api-server.
+
+    :param settings: Airflow settings (environment variables) over the LocalExecutor's defaults,
+        such as :func:`celery_settings`.
+    """
 
     def __init__(
-        self, work: Path, processes: ProcessTable, database_url: str, dag_folders: dict[str, Path]
+        self,
+        work: Path,
+        processes: ProcessTable,
+        database_url: str,
+        dag_folders: dict[str, Path],
+        settings: dict[str, str] | None = None,
     ) -> None:
         self.work = work
         self.processes = processes
@@ -192,6 +270,7 @@ class Deployment:
             # Not served (see start_components), but never the default ports another run may use.
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            **(settings or {}),
         }
 
     def airflow(self, *args: str, timeout: float = 300) -> None:
@@ -210,17 +289,26 @@ class Deployment:
             tail = "\n".join(out.read_text(errors="replace").splitlines()[-30:])
             raise DeploymentError(f"airflow {' '.join(args)} failed (exit {done.returncode}):\n{tail}")
 
-    def start(self, component: str) -> int:
-        """Start one component (a second one after a kill is ``triggerer-2`` ...); return its pid."""
+    def start(self, component: str, *options: str) -> int:
+        """Start one component (a second one after a kill is ``triggerer-2`` ...); return its pid.
+
+        ``worker`` is a Celery worker (``airflow celery worker``), named for Celery as its process
+        is; ``options`` go after the command (``"--concurrency", "4"``).
+        """
         count = self._instances.get(component, 0) + 1
         self._instances[component] = count
         name = component if count == 1 else f"{component}-{count}"
         argv = [sys.executable, "-m", "airflow", component]
-        if component in ("scheduler", "triggerer"):
+        if component == "worker":
+            # Each with a pid file and a Celery hostname of its own, as on two machines.
+            argv = [sys.executable, "-m", "airflow", "celery", "worker", "--celery-hostname",
+                    f"{name}@%h", "--pid", str(self.work / f"{name}.pid")]  # fmt: skip
+        if component in ("scheduler", "triggerer", "worker"):
             # serve-logs listens on every interface; the task logs are files on this machine anyway.
             argv.append("--skip-serve-logs")
         if component == "api-server":
             argv += ["--host", "127.0.0.1", "--port", str(self.api_port)]
+        argv += options
         popen = self.processes.start(name, argv, self.work / f"{name}.log", self.env)
         log(f"started {name} (pid {popen.pid})")
         return popen.pid
@@ -258,6 +346,16 @@ class Deployment:
             return True if all((health.get(p) or {}).get("status") == "healthy" for p in parts) else None
 
         wait_for("the api-server to report every component healthy", healthy, timeout, every=1)
+
+    def wait_worker(self, name: str, timeout: float) -> None:
+        """Wait until the Celery worker ``name`` logged that it is ready to take tasks."""
+
+        def ready() -> bool | None:
+            self.processes.record()
+            self._check_running()
+            return True if " ready." in (self.work / f"{name}.log").read_text(errors="replace") else None
+
+        wait_for(f"the Celery worker {name} to be ready", ready, timeout, every=1)
 
     def _check_running(self) -> None:
         for name, popen in self.processes.started.items():

@@ -111,11 +111,48 @@ class ProcessTable:
 
     def kill_pids(self, pids: Sequence[int]) -> None:
         """SIGKILL those of ``pids`` that the table recorded and that still run."""
+        self.signal_pids(pids, signal.SIGKILL)
+
+    def signal_pids(self, pids: Sequence[int], sig: signal.Signals) -> None:
+        """Send ``sig`` to those of ``pids`` that the table recorded and that still run."""
         self.record()
         alive = set(self.alive())
         for pid in pids:
             if pid in alive:
-                _send(pid, signal.SIGKILL)
+                _send(pid, sig)
+
+    def tree(self, name: str) -> list[int]:
+        """Return the main process of ``name`` and the live processes below it, parents first."""
+        self.record()
+        pid = self.started[name].pid
+        return [pid, *descendants(pid)]
+
+    def freeze(self, name: str) -> list[int]:
+        """SIGSTOP the whole tree of ``name``, as a machine that stops dead would; return its pids.
+
+        Stopped from the top down, and again until no new child appears, so that no process of
+        the tree runs on once this returns (:meth:`thaw` lets it go on, :meth:`kill_tree` ends it).
+        """
+        stopped: list[int] = []
+        while new := [pid for pid in self.tree(name) if pid not in stopped]:
+            self.signal_pids(new, signal.SIGSTOP)
+            stopped += new
+        return stopped
+
+    def thaw(self, name: str) -> None:
+        """SIGCONT the whole tree of ``name`` (after :meth:`freeze`)."""
+        self.signal_pids(self.tree(name), signal.SIGCONT)
+
+    def kill_tree(self, name: str) -> list[int]:
+        """SIGKILL ``name``'s main process and every process below it, as when its machine is lost.
+
+        Frozen first, so that no process of the tree starts another meanwhile; return the pids killed.
+        """
+        pids = self.freeze(name)
+        self.signal_pids(pids, signal.SIGKILL)
+        popen = self.started.pop(name)
+        popen.wait()
+        return pids
 
     def stop_all(self, timeout: float = 15.0, last: Sequence[str] = ()) -> list[int]:
         """Stop every recorded process that still runs, the trees of ``last`` after the others.

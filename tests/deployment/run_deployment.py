@@ -1,18 +1,21 @@
-"""Run the example DAGs and three faults in a real Airflow 3.3 deployment; count what the sandbox got.
+"""Run the example DAGs and faults in a real Airflow 3.3 deployment; count what the sandbox got.
 
 Usage (scripts/deploy-test.sh runs it, in the 3.3 virtualenv, with textiopro_default pointing at a
 running sandbox)::
 
-    python tests/deployment/run_deployment.py --sandbox-url URL --work-dir DIR DAG_ID [DAG_ID ...]
+    python tests/deployment/run_deployment.py --sandbox-url URL --work-dir DIR [--executor celery] DAG_ID ...
 
-The DAG ids are the examples'. Prints one PASS or FAIL line per check, then ``N passed, N failed``;
-exits 1 when a check failed. Every process it started is stopped by its id before it exits.
+The DAG ids are the examples'. With the LocalExecutor (the default) the faults are a triggerer, a
+task process and a scheduler killed; with ``--executor celery`` (PostgreSQL, a Redis broker and two
+Celery workers of 4 slots) a fan-out of mapped sends at a rate-limited account that loses one
+worker (:mod:`fan_out`). Prints one PASS or FAIL line per check, then ``N passed, N failed``;
+exits 1 when a check failed (the two counts also go to ``counts`` in the work directory). Every
+process it started is stopped by its id before it exits.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import shutil
 import signal
 import sys
@@ -20,13 +23,25 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import requests
-from deployment import COMPONENTS, HERE, REPO_ROOT, Database, Deployment, DeploymentError, log, wait_for
+from deployment import (
+    COMPONENTS,
+    REPO_ROOT,
+    TEST_DAGS,
+    Database,
+    Deployment,
+    DeploymentError,
+    Redis,
+    celery_settings,
+    load_test_dag_file,
+    log,
+    wait_for,
+)
+from fan_out import FanOut
 from processes import ProcessTable, descendants
+from sandbox_client import Sandbox, check_exactly_once, connected_to
 
-FAULT_DAGS = HERE / "dags"
 SLOW_SEND = 8.0
 """Seconds the sandbox waits before answering, while a task process is killed mid-request."""
 SLOW_SEND_SCHEDULER = 30.0
@@ -34,54 +49,14 @@ SLOW_SEND_SCHEDULER = 30.0
 orphaned (its scheduler's heartbeat 10 s old), reset it and run it again while the first request is out."""
 TRIGGERER_DOWN_SECONDS = 10.0
 """How long the killed triggerer stays down: longer than the scheduler takes to read executor events."""
+CELERY_WORKERS = 2
+WORKER_SLOTS = 4
+"""Task slots of each Celery worker (``airflow celery worker --concurrency``)."""
 
 
 def load_scenarios() -> dict[str, dict[str, tuple[list[str], str]]]:
     """Return the fault DAGs' recipients and texts, from their DAG file."""
-    spec = importlib.util.spec_from_file_location("deploy_test_faults", FAULT_DAGS / "deploy_test_faults.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.SCENARIOS  # type: ignore[no-any-return]
-
-
-class Sandbox:
-    """The running sandbox: its control endpoints, and the messages its account holds."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url.rstrip("/")
-        self.port = int(self.url.rsplit(":", 1)[1])
-
-    def control(self, method: str, name: str, body: dict[str, Any] | None = None) -> Any:
-        """Call ``/_sandbox/<name>``; return its data."""
-        response = requests.request(method, f"{self.url}/_sandbox/{name}", json=body, timeout=30)
-        response.raise_for_status()
-        return response.json()["data"]
-
-    def sends(self) -> int:
-        """Return how many send requests the request log holds."""
-        return sum(
-            r["method"] == "POST" and r["path"].endswith("/sms/send") for r in self.control("GET", "requests")
-        )
-
-    def texts(self) -> Counter[tuple[str, str]]:
-        """Count the account's messages by (recipient, text)."""
-        from airflow_provider_textiopro.hooks.textiopro import TextioProHook
-
-        return Counter((message.to, message.message or "") for message in TextioProHook().list_messages())
-
-
-def _digits(number: str) -> str:
-    return "".join(c for c in number if c.isdigit())
-
-
-def check_exactly_once(sandbox: Sandbox, recipients: Sequence[str], text: str) -> None:
-    """Fail unless each recipient has exactly one message with ``text``."""
-    counts = sandbox.texts()
-    wrong = {n: counts[(_digits(n), text)] for n in recipients if counts[(_digits(n), text)] != 1}
-    if wrong:
-        raise DeploymentError(f"expected one message each with {text!r}, got {wrong}")
+    return load_test_dag_file("deploy_test_faults").SCENARIOS  # type: ignore[no-any-return]
 
 
 def task_process_in_request(deployment: Deployment, sandbox: Sandbox, dag_id: str, run_id: str) -> int | None:
@@ -96,40 +71,24 @@ def task_process_in_request(deployment: Deployment, sandbox: Sandbox, dag_id: st
     return None
 
 
-def connected_to(pid: int, port: int) -> bool:
-    """Return True when ``pid`` has an established TCP connection to ``port`` on loopback."""
-    try:
-        inodes = {
-            link.removeprefix("socket:[").rstrip("]")
-            for fd in Path(f"/proc/{pid}/fd").iterdir()
-            if (link := _readlink(fd)).startswith("socket:[")
-        }
-    except OSError:
-        return False
-    for table in ("tcp", "tcp6"):
-        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
-            fields = line.split()
-            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
-            if remote_port == port and fields[3] == "01" and fields[9] in inodes:
-                return True
-    return False
-
-
-def _readlink(path: Path) -> str:
-    try:
-        return str(path.readlink())
-    except OSError:
-        return ""
-
-
 class DeploymentTest:
-    """The checks, run one after another against one deployment."""
+    """The checks, run one after another against one deployment.
 
-    def __init__(self, deployment: Deployment, sandbox: Sandbox, example_dag_ids: list[str]) -> None:
+    :param workers: the Celery workers' process names (CeleryExecutor), none for the LocalExecutor.
+    """
+
+    def __init__(
+        self,
+        deployment: Deployment,
+        sandbox: Sandbox,
+        example_dag_ids: list[str],
+        workers: Sequence[str] = (),
+    ) -> None:
         self.deployment = deployment
         self.sandbox = sandbox
         self.example_dag_ids = example_dag_ids
         self.scenarios = load_scenarios()
+        self.fan_out = FanOut(deployment, sandbox, workers) if workers else None
         self.results: list[tuple[str, bool, str]] = []
 
     def check(self, name: str, body: Callable[[], str]) -> bool:
@@ -297,11 +256,33 @@ class DeploymentTest:
         )
 
     def run(self) -> None:
-        """Run every check."""
+        """Run every check: the examples, then the faults of the executor."""
         self.run_examples()
+        if self.fan_out is not None:
+            fan_out = self.fan_out
+            self.check(
+                "fan-out: SIGKILL a Celery worker's tree while its sends wait at the limit",
+                fan_out.lose_a_worker,
+            )
+            self.check(
+                "fan-out: the run succeeds, the lost tasks retried on the other worker", fan_out.run_succeeds
+            )
+            self.check(
+                "fan-out: each of the 4,000 recipients got the text exactly once", fan_out.each_recipient_once
+            )
+            return
         self.check("SIGKILL the triggerer during two deferred waits", self.triggerer_kill)
         self.check("SIGKILL the task process mid-send, clear it", self.task_kill)
         self.check("SIGKILL the scheduler mid-send", self.scheduler_kill)
+
+
+def start_workers(deployment: Deployment) -> list[str]:
+    """Start the Celery workers, each with its own slots and hostname; return their process names."""
+    workers = []
+    for _ in range(CELERY_WORKERS):
+        deployment.start("worker", "--concurrency", str(WORKER_SLOTS))
+        workers.append(deployment.current("worker"))
+    return workers
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -310,6 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sandbox-url", required=True)
     parser.add_argument("--work-dir", required=True, type=Path)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--executor", choices=("local", "celery"), default="local")
     parser.add_argument("dag_ids", nargs="+", metavar="DAG_ID")
     args = parser.parse_args(argv)
 
@@ -323,40 +305,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     test: DeploymentTest | None = None
     setup_error = ""
     started = time.monotonic()
+    executor = "CeleryExecutor" if args.executor == "celery" else "LocalExecutor"
     try:
         database = Database(args.work_dir, processes)
         database.start(args.database)
-        log(f"metadata database: {database.kind}")
+        log(f"metadata database: {database.kind}; executor: {executor}")
+        settings = {}
+        if args.executor == "celery":
+            redis = Redis(args.work_dir, processes)
+            redis.start()
+            log(f"Redis broker on {redis.url}")
+            settings = celery_settings(redis.url, database.url)
         deployment = Deployment(
             args.work_dir,
             processes,
             database.url,
-            {"examples": REPO_ROOT / "example_dags", "deploy_test": FAULT_DAGS},
+            {"examples": REPO_ROOT / "example_dags", "deploy_test": TEST_DAGS},
+            settings,
         )
         deployment.airflow("db", "migrate")
         log("migrated the metadata database")
         for component in COMPONENTS:
             deployment.start(component)
+        workers = start_workers(deployment) if args.executor == "celery" else []
         deployment.wait_healthy(timeout=180)
         log(f"components healthy; api-server on {deployment.api}")
-        test = DeploymentTest(deployment, Sandbox(args.sandbox_url), list(args.dag_ids))
-        deployment.wait_dags([*args.dag_ids, *test.scenarios], timeout=180)
+        for worker in workers:
+            deployment.wait_worker(worker, timeout=120)
+        test = DeploymentTest(deployment, Sandbox(args.sandbox_url), list(args.dag_ids), workers)
+        own_dags = [test.fan_out.dag_id] if test.fan_out else list(test.scenarios)
+        deployment.wait_dags([*args.dag_ids, *own_dags], timeout=180)
         test.run()
     except (DeploymentError, OSError, requests.RequestException) as error:
         setup_error = str(error)
         log(f"FAIL  set-up: {error}")
     finally:
-        killed = processes.stop_all(last=("postgres",))
+        killed = processes.stop_all(last=("postgres", "redis"))
         left = processes.alive()
         log(f"stopped every process the test started{f' (SIGKILLed {killed})' if killed else ''}")
         if left:
             log(f"FAIL  processes still running: {left}")
-    results = test.results if test else []
-    failed = sum(not passed for _, passed, _ in results) + bool(setup_error) + bool(left)
-    print(f"\ndeployment test: {'PASS' if not failed else 'FAIL'} in {time.monotonic() - started:.0f}s")
+    stopped = ("every process the test started is stopped (signalled by pid only)", not left, "")
+    results = [*(test.results if test else []), stopped]
+    failed = sum(not passed for _, passed, _ in results) + bool(setup_error)
+    verdict = "FAIL" if failed else "PASS"
+    print(f"\ndeployment test ({executor}): {verdict} in {time.monotonic() - started:.0f}s")
     for name, passed, _ in results:
         print(f"  {'PASS' if passed else 'FAIL'}  {name}")
-    print(f"{len(results) - sum(not p for _, p, _ in results)} passed, {failed} failed")
+    passed = len(results) - sum(not p for _, p, _ in results)
+    (args.work_dir / "counts").write_text(f"{passed} {failed}\n")
+    print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
 

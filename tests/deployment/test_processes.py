@@ -62,3 +62,58 @@ def test_kill_pids_kills_only_recorded_processes(tmp_path: Path) -> None:
         outsider.kill()
         outsider.wait()
         table.stop_all(timeout=1)
+
+
+def test_kill_tree_kills_a_process_and_everything_below_it_and_nothing_else(tmp_path: Path) -> None:
+    table = ProcessTable()
+    outsider = subprocess.Popen(["sleep", "60"])
+    try:
+        table.start("parent", PARENT, tmp_path / "parent.log", os.environ)
+        parent = table.started["parent"].pid
+        children = _wait_for_children(parent, 2)
+
+        killed = table.kill_tree("parent")
+
+        assert sorted(killed) == sorted([parent, *children])
+        deadline = time.monotonic() + 10
+        while table.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert table.alive() == []
+        assert "parent" not in table.started
+        assert outsider.poll() is None
+    finally:
+        outsider.kill()
+        outsider.wait()
+        table.stop_all(timeout=1)
+
+
+def test_freeze_stops_a_whole_tree_until_thawed(tmp_path: Path) -> None:
+    table = ProcessTable()
+    try:
+        table.start("parent", PARENT, tmp_path / "parent.log", os.environ)
+        parent = table.started["parent"].pid
+        children = _wait_for_children(parent, 2)
+
+        frozen = table.freeze("parent")
+
+        assert sorted(frozen) == sorted([parent, *children])
+        assert _states_become(frozen, {"T"})
+        table.thaw("parent")
+        assert _states_become(frozen, {"S"})
+    finally:
+        table.stop_all(timeout=1)
+
+
+def _states_become(pids: list[int], states: set[str]) -> bool:
+    """Wait up to 10 s for the processes' states (``T`` stopped, ``S`` sleeping) to be ``states``."""
+    deadline = time.monotonic() + 10
+    while {_state(pid) for pid in pids} != states:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _state(pid: int) -> str:
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    return raw[raw.rindex(")") + 2]
