@@ -106,10 +106,11 @@ def execute(task: Any, context: dict[str, Any]) -> Any:
 
 
 @contextmanager
-def sandbox_connection(conn_id: str, **config: Any) -> Iterator[Any]:
+def sandbox_connection(conn_id: str, *, window: float = 60.0, **config: Any) -> Iterator[Any]:
     """Run a quiet in-process sandbox (no delays, unlimited balance) with ``conn_id`` pointing at it.
 
     :param conn_id: the Airflow connection id set in the environment (bearer style).
+    :param window: the seconds of the sandbox's rate-limit window, given to the hooks' pacer too.
     :param config: :class:`~textiopro_sandbox.SandboxConfig` fields to change.
     """
     from textiopro_sandbox import run_sandbox
@@ -130,7 +131,12 @@ def sandbox_connection(conn_id: str, **config: Any) -> Iterator[Any]:
                 "conn_type": "textiopro",
                 "host": server.url,
                 "password": server.token,
-                "extra": {"auth_style": "bearer", "retry_wait_min": 0.01, "retry_wait_max": 0.1},
+                "extra": {
+                    "auth_style": "bearer",
+                    "retry_wait_min": 0.01,
+                    "retry_wait_max": 0.1,
+                    "rate_limit_window": window,
+                },
             }
         )
         try:

@@ -98,7 +98,7 @@ def main() -> None:
     pages = math.ceil(args.contacts / PAGE_SIZE)
     bound = _bench.rate_bound(pages, args)
     rows = []
-    with _bench.sandbox_connection(CONN_ID, faults=_bench.pace_faults(args)) as server:
+    with _bench.sandbox_connection(CONN_ID, window=args.window, faults=_bench.pace_faults(args)) as server:
         for label, variant in [
             ("baseline: requests page loop, 1 s pause when refused", page_loop),
             ("provider: list(hook.list_contacts(group))", with_hook),

@@ -159,7 +159,7 @@ def main() -> None:
         (f"provider: {args.processes} processes, one call each", in_processes(args.processes)),
     ]
     rows = []
-    with _bench.sandbox_connection(CONN_ID, faults=_bench.pace_faults(args)) as server:
+    with _bench.sandbox_connection(CONN_ID, window=args.window, faults=_bench.pace_faults(args)) as server:
         for label, variant in variants:
             server.reset()
             accepted, elapsed = variant(recipients, args.max_concurrency)

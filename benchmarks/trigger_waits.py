@@ -222,7 +222,7 @@ def main() -> None:
     )
     rows = []
     settings = {"faults": _bench.pace_faults(args), "delivery_delay": args.delivery_delay}
-    with _bench.sandbox_connection(CONN_ID, **settings) as server:
+    with _bench.sandbox_connection(CONN_ID, window=args.window, **settings) as server:
         for kind, mode in [(kind, mode) for kind in ("idle", "trigger") for mode in MODES]:
             server.reset()
             uids = send_messages(args.triggers) if kind == "trigger" else [""] * args.triggers

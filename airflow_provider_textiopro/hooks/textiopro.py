@@ -1110,7 +1110,7 @@ class TextioProHook(BaseHook):
     def pacer(self) -> Pacer:
         """The pace of the account's requests, shared by every hook of this account in the process."""
         settings = self.settings
-        return pacer_for(settings.base_url, settings.auth_style, settings.token)
+        return pacer_for(settings.base_url, settings.auth_style, settings.token, settings.rate_limit_window)
 
     def _paced(
         self,

@@ -238,6 +238,8 @@ class ConnectionSettings:
         (the requests of a bulk send, the later pages of a list, the messages a wait reads).
     :param rate_limit_max_wait: the longest time, in seconds, one request waits at the account's
         rate limit (refused with ``Too Many Attempts.``, so not processed) before it fails.
+    :param rate_limit_window: the seconds over which the server counts the account's requests
+        (the platform's limit is per minute).
     """
 
     base_url: str
@@ -255,6 +257,7 @@ class ConnectionSettings:
     proxies: dict[str, str] | None = field(default=None, repr=False)
     max_concurrent_requests: int = DEFAULT_MAX_CONCURRENT_REQUESTS
     rate_limit_max_wait: float = DEFAULT_RATE_LIMIT_MAX_WAIT
+    rate_limit_window: float = 60.0
 
     @classmethod
     def from_connection(
@@ -331,5 +334,8 @@ class ConnectionSettings:
                 _extra(extra, "rate_limit_max_wait", DEFAULT_RATE_LIMIT_MAX_WAIT),
                 float,
                 0,
+            ),
+            rate_limit_window=_number(
+                conn_id, "rate_limit_window", _extra(extra, "rate_limit_window", 60.0), float, 0.001
             ),
         )

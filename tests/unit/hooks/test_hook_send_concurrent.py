@@ -11,6 +11,7 @@ import pytest
 import responses
 
 from airflow_provider_textiopro.exceptions import TextioProInputError, TextioProSendUncertainError
+from airflow_provider_textiopro.hooks._internal import pacing
 from airflow_provider_textiopro.utils.send_progress import REQUEST_KEY, SendProgress
 from tests.support.hooks import V3, error, make_hook, ok
 from tests.support.task_state import FakeTaskStateStore
@@ -192,3 +193,14 @@ def test_hooks_of_one_account_share_its_pace(monkeypatch):
     assert other.pacer is hook.pacer
     assert other_sleeps
     assert not sleeps
+
+
+def test_the_connection_sets_the_window_the_pacer_counts_in(monkeypatch):
+    default, _ = make_hook(monkeypatch)
+    assert default.pacer.window == 60.0
+    monkeypatch.setattr(pacing, "_PACERS", {})
+    scaled, _ = make_hook(monkeypatch, rate_limit_window=12)
+    assert scaled.pacer.window == 12.0
+    bad, _ = make_hook(monkeypatch, rate_limit_window="a minute")
+    with pytest.raises(TextioProInputError, match="rate_limit_window"):
+        bad.get_balance()
