@@ -41,7 +41,7 @@ from airflow_provider_textiopro.hooks._internal.answers import (
     refused,
 )
 from airflow_provider_textiopro.hooks._internal.concurrency import ordered_map
-from airflow_provider_textiopro.hooks._internal.concurrent_send import Attempts, ConcurrentSend
+from airflow_provider_textiopro.hooks._internal.concurrent_send import AttemptLog, Attempts, ConcurrentSend
 from airflow_provider_textiopro.hooks._internal.form import field_behaviour, form_widgets
 from airflow_provider_textiopro.hooks._internal.pacing import Pacer, pacer_for
 from airflow_provider_textiopro.hooks._internal.redaction import scrub, scrub_logger, token_forms
@@ -590,6 +590,7 @@ class TextioProHook(BaseHook):
         schedule_time: Any = None,
         dlt_template_id: str | None = None,
         extra_params: Mapping[str, Any] | None = None,
+        attempt: AttemptLog | None = None,
         **channel_params: Any,
     ) -> Campaign:
         """Send a campaign to one or more contact groups (bearer API on most servers).
@@ -601,6 +602,8 @@ class TextioProHook(BaseHook):
         :param schedule_time: when to send (datetime, or string in the account's timezone).
         :param dlt_template_id: a registered DLT template id.
         :param extra_params: fields the provider does not know, sent as given (see :meth:`extra_fields`).
+        :param attempt: told right before each attempt of the request leaves, and when one was
+            provably not processed (refused at the limit): see ``SentRequest.sending``.
         :param channel_params: ``language``, ``gender``, ``media_url`` as for :meth:`send_message`.
         :raises TextioProAuthStyleError: the server has no campaign API in ``api_token`` style.
         :raises TextioProCampaignUntrackedError: the campaign went out, but the uid TextioPro
@@ -617,7 +620,7 @@ class TextioProHook(BaseHook):
             **self.extra_fields(extra_params, "send_campaign"),
         }
         sent_at = datetime.now(dt_timezone.utc)
-        answer = self._call(ep.SEND_CAMPAIGN, "send_campaign", body=body)
+        answer = self._call(ep.SEND_CAMPAIGN, "send_campaign", body=body, attempt=attempt)
         campaign = Campaign.from_api(answer.data) if isinstance(answer.data, Mapping) else None
         if campaign is None or not campaign.uid:
             raise TextioProSendUncertainError(
@@ -1034,7 +1037,7 @@ class TextioProHook(BaseHook):
         body: Mapping[str, Any] | None = None,
         page: int = 1,
         path: Mapping[str, str] | None = None,
-        attempt: Attempts | None = None,
+        attempt: AttemptLog | None = None,
     ) -> Answer:
         """Make one API call; a read refused for its verb (HTTP 405) is tried once with the other verb.
 
@@ -1063,7 +1066,7 @@ class TextioProHook(BaseHook):
         body: Mapping[str, Any] | None,
         page: int,
         path: Mapping[str, str] | None,
-        attempt: Attempts | None = None,
+        attempt: AttemptLog | None = None,
     ) -> Answer:
         """Send one request with the auth style's wire format, the account's pacing and the retry policy."""
         settings = self.settings
@@ -1117,7 +1120,7 @@ class TextioProHook(BaseHook):
         send: Callable[[], requests.Response],
         operation: str,
         creates: bool,
-        attempt: Attempts | None,
+        attempt: AttemptLog | None,
     ) -> Answer:
         """Send a request when the account's pacer lets it; wait and send it again while refused at the limit.
 

@@ -208,8 +208,8 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
             )
         request = self._validated_request()
         try:
-            with sent.sending(request["contact_list_ids"]):
-                campaign = self.hook.send_campaign(**request)
+            with sent.sending(request["contact_list_ids"]) as attempt:
+                campaign = self.hook.send_campaign(**request, attempt=attempt)
         except Exception as error:
             if took_no_effect(error):
                 raise

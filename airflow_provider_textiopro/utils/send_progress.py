@@ -151,16 +151,18 @@ class SentRequest:
         return self.value is not None and "answer" not in self.value
 
     @contextmanager
-    def sending(self, request: Any) -> Iterator[None]:
-        """Write ``request`` down, then send it in the ``with`` body.
+    def sending(self, request: Any) -> Iterator[SentRequestAttempts]:
+        """Send ``request`` in the ``with`` body, written down while an attempt of it may be out.
 
-        When the body fails with an error that proves the request took no effect
-        (:func:`took_no_effect`), the request is forgotten, so that it may be sent again; after
-        any other error, or a worker lost in the body, it stays unanswered.
+        Pass the yielded attempts to the hook (``attempt=``): it writes the request down right
+        before each attempt leaves, and forgets it when TextioPro provably did not act on it
+        (refused at the account's limit, connection refused), so that a worker lost while the
+        request waits at the limit leaves nothing that stops a retry. When the body fails with
+        an error that proves the request took no effect (:func:`took_no_effect`), the request is
+        forgotten; after any other error, or a worker lost while it was out, it stays unanswered.
         """
-        self._write({"request": request})
         try:
-            yield
+            yield SentRequestAttempts(self, request)
         except Exception as error:
             if took_no_effect(error):
                 self.forget()
@@ -180,6 +182,25 @@ class SentRequest:
         self.value = value
         if self.store is not None:
             self.store.set(self.key, value)
+
+
+class SentRequestAttempts:
+    """The attempts of a :class:`SentRequest`, as the hook reports them (see ``SentRequest.sending``)."""
+
+    def __init__(self, sent: SentRequest, request: Any) -> None:
+        self.sent = sent
+        self.request = request
+
+    def check(self) -> None:
+        """Go on: a lone request is never stopped by another."""
+
+    def leaving(self) -> None:
+        """Write the request down: it is about to leave, and may take effect from now on."""
+        self.sent._write({"request": self.request})
+
+    def not_processed(self) -> None:
+        """Forget the request: TextioPro provably did not act on it."""
+        self.sent.forget()
 
 
 class RequestRecord(SentRequest):

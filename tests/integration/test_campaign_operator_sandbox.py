@@ -10,6 +10,7 @@ import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 
 from airflow_provider_textiopro.exceptions import TextioProInputError, TextioProWaitTimeoutError
+from airflow_provider_textiopro.hooks._internal import pacing
 from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 from airflow_provider_textiopro.links import CAMPAIGN_URL_XCOM_KEY
 from airflow_provider_textiopro.operators.campaigns import (
@@ -77,6 +78,38 @@ def test_a_retry_does_not_send_again(textiopro_conn, sandbox, group_uid):
     again = retry.execute(context)
     assert again == first
     assert len(post_statuses(sandbox, "/sms/campaign")) == 1
+
+
+class WorkerLost(BaseException):
+    """The worker's process is gone: nothing after this point runs."""
+
+
+def test_a_retry_after_the_campaign_was_refused_at_the_limit_sends_it(
+    textiopro_conn, sandbox, group_uid, monkeypatch
+):
+    """Issue 16: the worker is lost while the campaign request waits out the limit; the next try sends it."""
+    store = FakeTaskStateStore()
+    sandbox.set_faults(rate_limit=1)
+    TextioProHook(textiopro_conn).get_balance()  # the account's one request of this window
+    task = op(group_uid)
+
+    def lost(seconds):
+        raise WorkerLost
+
+    task.hook._sleep = lost
+    with pytest.raises(WorkerLost):
+        task.execute(task_context(task, task_state_store=store))
+    assert post_statuses(sandbox, "/sms/campaign") == [200]  # answered "Too Many Attempts."
+    assert sandbox.app.faults.limited == 1
+
+    sandbox.clear_faults()
+    monkeypatch.setattr(pacing, "_PACERS", {})  # the retry runs on another worker, with its own pacer
+    retry = op(group_uid)
+    context = task_context(retry, task_state_store=store)
+    context["ti"].try_number = 2
+    uid = retry.execute(context)
+
+    assert [c.uid for c in sandbox.state.accounts[sandbox.token].campaigns.values()] == [uid]
 
 
 def test_without_task_state_a_wait_timeout_fails_without_retry(textiopro_conn, sandbox, group_uid):

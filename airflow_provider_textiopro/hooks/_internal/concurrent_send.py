@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
 from airflow_provider_textiopro.models import RecipientOutcome
 from airflow_provider_textiopro.utils.send_progress import RequestRecord, took_no_effect
@@ -22,8 +23,21 @@ class SendStopped(Exception):
     """Another request of the send failed: this one does not leave."""
 
 
+class AttemptLog(Protocol):
+    """Where the request layer reports the attempts of a send request."""
+
+    def check(self) -> None:
+        """Raise SendStopped when the request must not wait or leave any more."""
+
+    def leaving(self) -> None:
+        """Note that an attempt is about to leave: from now on it may take effect."""
+
+    def not_processed(self) -> None:
+        """Note that TextioPro provably did not act on the attempt."""
+
+
 class Attempts:
-    """Write down each attempt of one request as the request layer reports it.
+    """Write down each attempt of one request of a bulk send as the request layer reports it.
 
     :param record: the request's record.
     :param stopped: set once a request of the send failed.
