@@ -152,15 +152,17 @@ class SentRequest:
 
     @contextmanager
     def sending(self, request: Any) -> Iterator[SentRequestAttempts]:
-        """Send ``request`` in the ``with`` body, written down while an attempt of it may be out.
+        """Write ``request`` down, then send it in the ``with`` body.
 
-        Pass the yielded attempts to the hook (``attempt=``): it writes the request down right
-        before each attempt leaves, and forgets it when TextioPro provably did not act on it
-        (refused at the account's limit, connection refused), so that a worker lost while the
-        request waits at the limit leaves nothing that stops a retry. When the body fails with
-        an error that proves the request took no effect (:func:`took_no_effect`), the request is
-        forgotten; after any other error, or a worker lost while it was out, it stays unanswered.
+        Pass the yielded attempts to the hook (``attempt=``): it forgets the request while it
+        waits its turn at the account's limit, writes it down again right before each attempt
+        leaves, and forgets it when TextioPro provably did not act on it (refused at the limit,
+        connection refused), so that a worker lost while the request waits leaves nothing that
+        stops a retry. When the body fails with an error that proves the request took no effect
+        (:func:`took_no_effect`), the request is forgotten; after any other error, or a worker
+        lost while it was out, it stays unanswered.
         """
+        self._write({"request": request})
         try:
             yield SentRequestAttempts(self, request)
         except Exception as error:
@@ -192,7 +194,8 @@ class SentRequestAttempts:
         self.request = request
 
     def check(self) -> None:
-        """Go on: a lone request is never stopped by another."""
+        """Forget the request until it leaves: the hook is about to wait its turn."""
+        self.sent.forget()
 
     def leaving(self) -> None:
         """Write the request down: it is about to leave, and may take effect from now on."""

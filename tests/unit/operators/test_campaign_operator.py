@@ -160,6 +160,7 @@ def test_send_without_waiting(hook, emitted):
         type="plain",
         schedule_time=later.strftime("%Y-%m-%d %H:%M"),
         dlt_template_id="1107",
+        attempt=mock.ANY,
     )
     hook.wait_for_campaign.assert_not_called()
     assert pushed(context) == {
@@ -616,6 +617,7 @@ def test_voice_campaign_with_channel_options_and_extra_fields(hook, emitted):
         language="en-gb",
         gender="female",
         extra_params={"repeat": 2},
+        attempt=mock.ANY,
     )
 
 

@@ -58,6 +58,8 @@ def test_a_request_is_written_before_it_is_sent_and_replaced_by_its_answer():
     store = FakeTaskStateStore()
     sent = SentRequest.load(store, "key")
     with sent.sending(["6065ecdc9184a"]) as attempt:
+        assert store.values == {"key": {"request": ["6065ecdc9184a"]}}
+        attempt.check()  # the hook waits its turn at the limit: nothing has left
         assert store.values == {}
         attempt.leaving()
         assert store.values == {"key": {"request": ["6065ecdc9184a"]}}
@@ -74,22 +76,23 @@ def test_a_request_is_written_before_it_is_sent_and_replaced_by_its_answer():
 )
 def test_a_failed_request_is_forgotten_only_when_it_provably_took_no_effect(error, kept):
     store = FakeTaskStateStore()
-    with pytest.raises(type(error)), SentRequest.load(store, "key").sending(["31600000001"]) as attempt:
-        attempt.leaving()
+    with pytest.raises(type(error)), SentRequest.load(store, "key").sending(["31600000001"]):
         raise error
     assert SentRequest.load(reloaded(store), "key").unanswered is kept
     assert ("key" in store.values) is kept
 
 
-def test_a_request_refused_at_the_limit_is_forgotten_so_a_worker_lost_while_it_waits_leaves_nothing():
-    store = FakeTaskStateStore()
-    with (
-        pytest.raises(KeyboardInterrupt),
-        SentRequest.load(store, "key").sending(["6065ecdc9184a"]) as attempt,
-    ):
+def refused_then_worker_lost(sent: SentRequest) -> None:
+    with sent.sending(["6065ecdc9184a"]) as attempt:
         attempt.leaving()
         attempt.not_processed()  # "Too Many Attempts.": the hook waits, and the worker is lost
         raise KeyboardInterrupt("worker lost")
+
+
+def test_a_request_refused_at_the_limit_is_forgotten_so_a_worker_lost_while_it_waits_leaves_nothing():
+    store = FakeTaskStateStore()
+    with pytest.raises(KeyboardInterrupt):
+        refused_then_worker_lost(SentRequest.load(store, "key"))
     assert not SentRequest.load(reloaded(store), "key").unanswered
     assert store.values == {}
 
