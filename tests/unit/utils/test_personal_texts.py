@@ -48,7 +48,10 @@ def test_tag_names_and_keys_are_case_insensitive():
 def test_inline_default_and_defaults_parameter():
     rows = [JO, {"PHONE": "+31612345679", "FIRST_NAME": None}, {"PHONE": "+31612345670", "FIRST_NAME": "  "}]
     plan = plan_personal_texts("Hi {FIRST_NAME|there}, {CITY}", rows, defaults={"city": "Delft"})
-    assert groups(plan) == [("Hi Jo, Delft", ["31612345678"]), ("Hi there, Delft", ["31612345679", "31612345670"])]
+    assert groups(plan) == [
+        ("Hi Jo, Delft", ["31612345678"]),
+        ("Hi there, Delft", ["31612345679", "31612345670"]),
+    ]
 
 
 def test_inline_default_wins_over_the_defaults_parameter():
@@ -60,8 +63,10 @@ def test_a_missing_tag_names_the_row_and_the_tag():
     with pytest.raises(TextioProInputError) as raised:
         plan_personal_texts("Hi {FIRST_NAME}, see you in {CITY}", [JO, {"PHONE": "+31612345679"}])
     text = str(raised.value)
-    assert "row 1 (recipients[0])" in text and "{CITY}" in text
-    assert "row 2 (recipients[1])" in text and "{FIRST_NAME}" in text
+    assert "row 1 (recipients[0])" in text
+    assert "{CITY}" in text
+    assert "row 2 (recipients[1])" in text
+    assert "{FIRST_NAME}" in text
     assert "nothing was sent" in text
 
 
@@ -101,7 +106,8 @@ def test_a_row_without_phone_says_what_to_fix():
         plan_personal_texts("Hi", [JO, {"FIRST_NAME": "Al", "EMAIL": "a@b"}])
     text = str(raised.value)
     assert "row 2 (recipients[1]) has no phone number" in text
-    assert "'FIRST_NAME', 'EMAIL'" in text and "phone_key=" in text
+    assert "'FIRST_NAME', 'EMAIL'" in text
+    assert "phone_key=" in text
 
 
 def test_phone_key_names_the_column():
@@ -123,13 +129,17 @@ def test_the_same_number_with_the_same_text_is_one_recipient():
 
 
 def test_the_same_number_with_another_text_is_an_error():
-    with pytest.raises(TextioProInputError, match=r"row 2 \(recipients\[1\]\) gives \+31612345678 another text"):
+    with pytest.raises(
+        TextioProInputError, match=r"row 2 \(recipients\[1\]\) gives \+31612345678 another text"
+    ):
         plan_personal_texts("Hi {FIRST_NAME}", [JO, {**JO, "FIRST_NAME": "Joanna"}])
 
 
 def test_invalid_numbers_fail_listing_their_rows_or_are_skipped():
     rows = [JO, {"PHONE": "12", "FIRST_NAME": "X"}]
-    with pytest.raises(TextioProInputError, match=r"row 2 \(recipients\[1\]\): Phone number 12 is not usable"):
+    with pytest.raises(
+        TextioProInputError, match=r"row 2 \(recipients\[1\]\): Phone number 12 is not usable"
+    ):
         plan_personal_texts("Hi {FIRST_NAME}", rows)
     plan = plan_personal_texts("Hi {FIRST_NAME}", rows, on_invalid="skip")
     assert plan.numbers == ["31612345678"]

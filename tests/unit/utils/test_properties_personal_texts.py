@@ -13,7 +13,9 @@ pytestmark = pytest.mark.property
 
 NAMES = st.sampled_from(["Jo", "Al", "Mo", None, "", "{FIRST_NAME}"])
 ROWS = st.lists(
-    st.fixed_dictionaries({"PHONE": st.integers(0, 40).map(lambda i: f"+3161234{i:04d}"), "FIRST_NAME": NAMES}),
+    st.fixed_dictionaries(
+        {"PHONE": st.integers(0, 40).map(lambda i: f"+3161234{i:04d}"), "FIRST_NAME": NAMES}
+    ),
     min_size=1,
     max_size=60,
 )
