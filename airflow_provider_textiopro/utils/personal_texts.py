@@ -22,7 +22,7 @@ key given as ``phone_key``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +57,9 @@ class TextGroup:
 class PersonalPlan:
     """Distinct texts in order of first appearance, and the refused numbers with reasons.
 
-    ``personal`` is False when no recipient was a mapping (the message went through as written).
+    ``invalid`` holds ``(number as given, reason)`` for plain lists and ``(row, reason)`` for rows,
+    e.g. ``("row 2 (recipients[1])", "Phone number 12 is not usable: ...")``. ``personal`` is
+    False when no recipient was a mapping (the message went through as written).
     """
 
     groups: list[TextGroup]
@@ -169,6 +171,8 @@ def plan_personal_texts(
         given twice with different texts, an empty text, or (with ``"fail"``) unusable numbers.
     """
     check_on_invalid(on_invalid)
+    if isinstance(recipients, Iterator):
+        recipients = list(recipients)
     rows = _rows(recipients)
     if rows is None:
         plain = normalize_recipients(recipients, default_region=default_region, on_invalid=on_invalid)

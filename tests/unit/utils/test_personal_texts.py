@@ -203,3 +203,8 @@ def test_unknown_on_invalid_is_refused():
 def test_an_empty_list_is_refused():
     with pytest.raises(TextioProInputError, match="No recipient"):
         plan_personal_texts("Hi", [])
+
+
+def test_a_generator_is_read_once_whatever_it_holds():
+    assert plan_personal_texts("Hi", (n for n in ["+31612345678"])).numbers == ["31612345678"]
+    assert plan_personal_texts("{FIRST_NAME}", (row for row in [JO])).numbers == ["31612345678"]
