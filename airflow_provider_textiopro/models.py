@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -282,6 +282,39 @@ class SendResult:
         """Recipients that got no message, each with the reason."""
         return [o for o in self.outcomes if not o.accepted]
 
+    @property
+    def cost(self) -> str | None:
+        """The summed cost of the accepted messages, or None when any reports none or not a number."""
+        total = Decimal(0)
+        for outcome in self.accepted:
+            try:
+                total += Decimal(str(outcome.cost).replace(",", "").strip())
+            except (InvalidOperation, ValueError):
+                return None
+            if not total.is_finite():
+                return None
+        return str(total)
+
+    def total_segments(self, estimated: int) -> int:
+        """Return the segments of the accepted messages: the server's count, else ``estimated`` each."""
+        return sum(estimated if o.segments is None else o.segments for o in self.accepted)
+
+    def summary(self, segments_per_message: int) -> dict[str, Any]:
+        """Return the JSON-able counts of the send, with its segments and cost.
+
+        :param segments_per_message: the estimate used for messages whose segments were not reported.
+        """
+        return {
+            "uids": self.uids,
+            "outcomes": [o.to_dict() for o in self.outcomes],
+            "accepted": len(self.accepted),
+            "refused": len(self.refused),
+            "scheduled": self.scheduled,
+            "sent_immediately": len(self.sent_immediately),
+            "total_segments": self.total_segments(segments_per_message),
+            "cost": self.cost,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict."""
         return {
@@ -293,6 +326,34 @@ class SendResult:
             "sent_immediately": len(self.sent_immediately),
             "requests": self.requests,
         }
+
+
+@dataclass(frozen=True)
+class PreparedSend:
+    """A message send checked once, ready for :meth:`TextioProHook.send_prepared`.
+
+    Build it with :meth:`TextioProHook.prepare_send`; the hook sends it without checking again.
+
+    :param numbers: the recipients, normalised (international digits, no duplicates).
+    :param fields: the checked fields of every request: ``sender_id``, ``type``, ``message``, and
+        ``schedule_time``, ``dlt_template_id`` and the channel's parameters when given.
+    :param extra: fields the provider does not know, checked, sent as given.
+    :param invalid: the unusable recipients left out (``on_invalid="skip"``), with the reason.
+    """
+
+    numbers: list[str]
+    fields: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+    invalid: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The body of each request, without its recipients."""
+        return {**self.fields, **self.extra}
+
+    def to(self, numbers: list[str]) -> PreparedSend:
+        """Return the same send to ``numbers`` only (a subset of :attr:`numbers`), with no invalid ones."""
+        return replace(self, numbers=list(numbers), invalid=[])
 
 
 @dataclass(frozen=True)

@@ -28,3 +28,11 @@ def logged(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str])
     """
     caplog.set_level(logging.INFO)
     return lambda: caplog.text + capsys.readouterr().out
+
+
+@pytest.fixture(autouse=True)
+def fresh_pacers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give each test its own request pacers: what one test's answers taught them must not pace the next."""
+    from airflow_provider_textiopro.hooks._internal import pacing
+
+    monkeypatch.setattr(pacing, "_PACERS", {})

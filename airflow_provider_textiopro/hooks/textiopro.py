@@ -22,6 +22,7 @@ from airflow_provider_textiopro.exceptions import (
     TextioProError,
     TextioProInputError,
     TextioProNotFoundError,
+    TextioProRateLimitError,
     TextioProSendUncertainError,
     TextioProServerError,
     TextioProServerFaultError,
@@ -38,13 +39,16 @@ from airflow_provider_textiopro.hooks._internal.answers import (
     reasons_by_number,
     refused,
 )
+from airflow_provider_textiopro.hooks._internal.concurrent_send import Attempts, ConcurrentSend
 from airflow_provider_textiopro.hooks._internal.form import field_behaviour, form_widgets
+from airflow_provider_textiopro.hooks._internal.pacing import Pacer, pacer_for
 from airflow_provider_textiopro.hooks._internal.redaction import scrub, scrub_logger, token_forms
 from airflow_provider_textiopro.hooks._internal.retries import RetryPolicy, build_retrying, was_not_sent
 from airflow_provider_textiopro.hooks._internal.session import ConnectionSession
 from airflow_provider_textiopro.hooks._internal.settings import (
     DEFAULT_CONN_ID,
     ConnectionSettings,
+    check_concurrency,
     validate_auth_style,
 )
 from airflow_provider_textiopro.models import (
@@ -55,6 +59,7 @@ from airflow_provider_textiopro.models import (
     Message,
     MessageStatus,
     Page,
+    PreparedSend,
     Profile,
     RecipientOutcome,
     SendResult,
@@ -65,14 +70,11 @@ from airflow_provider_textiopro.utils.completion import (
     campaign_completion,
     messages_completion,
 )
-from airflow_provider_textiopro.utils.phone import normalize_phone, normalize_recipients
+from airflow_provider_textiopro.utils.phone import normalize_phone
+from airflow_provider_textiopro.utils.send_check import message_fields, prepare_send
+from airflow_provider_textiopro.utils.send_progress import RequestRecord, SendProgress
 from airflow_provider_textiopro.utils.uids import parse_uid, parse_uids
-from airflow_provider_textiopro.utils.validation import (
-    format_schedule_time,
-    require_sender_id,
-    validate_channel,
-    validate_extra_params,
-)
+from airflow_provider_textiopro.utils.validation import validate_extra_params
 from airflow_provider_textiopro.version_compat import BaseHook, mask_secret
 
 T = TypeVar("T")
@@ -172,6 +174,7 @@ class TextioProHook(BaseHook):
         self._session: requests.Session | None = None
         self._verbs: dict[str, str] = {}
         self._sleep: Callable[[float], Any] = time.sleep
+        self._clock: Callable[[], float] = time.monotonic
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
@@ -325,9 +328,13 @@ class TextioProHook(BaseHook):
         dlt_template_id: str | None = None,
         on_invalid: str = "fail",
         extra_params: Mapping[str, Any] | None = None,
+        max_concurrent_requests: int | None = None,
         **channel_params: Any,
     ) -> SendResult:
-        """Send a message to recipients, in requests of at most 100 numbers.
+        """Send a message to recipients, in requests of at most 100 numbers, several at once.
+
+        Everything is checked before the first request leaves (see :meth:`prepare_send`); the
+        requests then go out as :meth:`send_prepared` sends them.
 
         :param recipients: phone numbers: a comma/semicolon/newline separated string or an iterable.
         :param message: the text.
@@ -338,42 +345,116 @@ class TextioProHook(BaseHook):
         :param on_invalid: ``fail`` (default) refuses the whole send when a number is unusable;
             ``skip`` sends to the others and reports the unusable ones as refused outcomes.
         :param extra_params: fields the provider does not know, sent as given (see :meth:`extra_fields`).
+        :param max_concurrent_requests: requests in flight at once (1 to 32); defaults to the
+            connection's ``max_concurrent_requests`` (8).
         :param channel_params: ``language`` and ``gender`` (voice), ``media_url`` (mms, whatsapp, viber).
-        :return: one outcome per recipient (a message uid, or why it was refused); a recipient
-            TextioPro sent at once despite ``schedule_time`` (it does so for a request to a
-            single recipient) has ``sent_immediately`` set, and the log warns.
-        :raises TextioProError: when a request fails; if earlier requests went through, the error's
+        :return: one outcome per recipient, in the order of the recipients (a message uid, or why
+            it was refused); a recipient TextioPro sent at once despite ``schedule_time`` (it does
+            so for a request to a single recipient) has ``sent_immediately`` set, and the log warns.
+        :raises TextioProError: when a request fails; if other requests went through, the error's
             ``partial_result`` holds their outcomes and its message says who was sent and who not.
         """
-        body = self._message_body(message, sender_id, type, schedule_time, dlt_template_id, channel_params)
-        body.update(self.extra_fields(extra_params, "send_message"))
-        normalized = normalize_recipients(
-            recipients, default_region=self.default_region, on_invalid=on_invalid
+        batch = self.prepare_send(
+            recipients,
+            message,
+            sender_id=sender_id,
+            type=type,
+            schedule_time=schedule_time,
+            dlt_template_id=dlt_template_id,
+            on_invalid=on_invalid,
+            extra_params=extra_params,
+            **channel_params,
         )
+        return self.send_prepared(batch, max_concurrent_requests=max_concurrent_requests)
+
+    def prepare_send(
+        self,
+        recipients: str | Iterable[str],
+        message: str,
+        *,
+        sender_id: str | None = None,
+        type: str = "plain",
+        schedule_time: Any = None,
+        dlt_template_id: str | None = None,
+        on_invalid: str = "fail",
+        extra_params: Mapping[str, Any] | None = None,
+        **channel_params: Any,
+    ) -> PreparedSend:
+        """Check a send and normalise its recipients once, with the connection's defaults.
+
+        Takes the arguments of :meth:`send_message`; give the result to :meth:`send_prepared`.
+
+        :raises TextioProInputError: naming what is wrong; nothing was sent.
+        """
+        return prepare_send(
+            recipients,
+            message,
+            default_region=self.default_region,
+            on_invalid=on_invalid,
+            extra_params=extra_params,
+            **self._message_parameters(sender_id, type, schedule_time, dlt_template_id, channel_params),
+        )
+
+    def send_prepared(
+        self,
+        batch: PreparedSend,
+        *,
+        progress: SendProgress | None = None,
+        max_concurrent_requests: int | None = None,
+    ) -> SendResult:
+        """Send a checked send (:meth:`prepare_send`) without checking it again.
+
+        Its numbers go in requests of at most 100, up to ``max_concurrent_requests`` in flight at
+        once, paced on the account's rate limit (successful answers carry ``X-RateLimit-Limit``
+        and ``X-RateLimit-Remaining``). A request refused at the limit (``Too Many Attempts.``)
+        was not processed: it waits and is sent again. A request that got no answer is never
+        sent again. When a request fails, no further request leaves; those in flight finish.
+
+        :param batch: the send, as :meth:`prepare_send` returns it.
+        :param progress: where each request is written down before it leaves and replaced by its
+            answer, or by "not processed" (see :mod:`~airflow_provider_textiopro.utils.send_progress`).
+        :param max_concurrent_requests: requests in flight at once (1 to 32); defaults to the
+            connection's ``max_concurrent_requests`` (8).
+        :return: one outcome per recipient, in the order of ``batch.numbers`` then the invalid ones.
+        :raises TextioProError: as :meth:`send_message`.
+        """
+        if batch.extra:
+            self.log.info(
+                "TextioPro send_message: passing extra fields through as given: %s", ", ".join(batch.extra)
+            )
         skipped = [
             RecipientOutcome(recipient=raw, error=f"not a usable phone number: {reason}")
-            for raw, reason in normalized.invalid
+            for raw, reason in batch.invalid
         ]
         if skipped:
             self.log.warning(
-                "Skipping %d unusable numbers: %s", len(skipped), _preview(list(dict(normalized.invalid)))
+                "Skipping %d unusable numbers: %s", len(skipped), _preview([r for r, _ in batch.invalid])
             )
-        scheduled = "schedule_time" in body
-        chunks = list(batched(normalized.numbers))
-        outcomes: list[RecipientOutcome] = []
-        for index, chunk in enumerate(chunks):
-            try:
-                outcomes.extend(self._send_chunk(chunk, body, scheduled))
-            except TextioProError as error:
-                if len(chunks) > 1:
-                    self._add_partial_send(error, chunks, index, outcomes + skipped)
-                raise
-        result = SendResult(outcomes=outcomes + skipped, requests=len(chunks))
+        concurrency = (
+            self.settings.max_concurrent_requests
+            if max_concurrent_requests is None
+            else check_concurrency(max_concurrent_requests)
+        )
+        records = (progress or SendProgress()).plan(list(batched(batch.numbers)))
+        send = ConcurrentSend(records, lambda record, attempt: self._send_chunk(record, batch, attempt))
+        self.log.info(
+            "TextioPro send_message: %d recipient(s) in %d request(s), up to %d at once",
+            len(batch.numbers),
+            len(records),
+            min(concurrency, len(records)),
+        )
+        self.get_conn(), self.retry_policy, self.pacer  # made once, before the requests' threads share them
+        send.run(concurrency, on_answer=self._log_progress)
+        if send.error is not None:
+            if isinstance(send.error, TextioProError) and len(records) > 1:
+                self._add_partial_send(send.error, send, skipped)
+            raise send.error
+        result = SendResult(outcomes=send.outcomes + skipped, requests=len(records))
         self.log.info(
             "TextioPro accepted %d of %d recipients in %d requests%s; %d refused",
             len(result.accepted),
             len(result.outcomes),
-            len(chunks),
+            len(records),
             " (scheduled)" if result.scheduled else "",
             len(result.refused),
         )
@@ -382,7 +463,7 @@ class TextioProHook(BaseHook):
                 "TextioPro sent %d message(s) at once although schedule_time was %s: %s. TextioPro "
                 "ignores schedule_time in a request to a single recipient; they are not scheduled.",
                 len(result.sent_immediately),
-                body["schedule_time"],
+                batch.fields["schedule_time"],
                 _preview([o.recipient for o in result.sent_immediately]),
             )
         return result
@@ -495,7 +576,10 @@ class TextioProHook(BaseHook):
         ids = _uids(contact_list_ids, "contact_list_ids")
         body = {
             "contact_list_id": ",".join(ids),
-            **self._message_body(message, sender_id, type, schedule_time, dlt_template_id, channel_params),
+            **message_fields(
+                message,
+                **self._message_parameters(sender_id, type, schedule_time, dlt_template_id, channel_params),
+            ),
             **self.extra_fields(extra_params, "send_campaign"),
         }
         sent_at = datetime.now(dt_timezone.utc)
@@ -780,69 +864,76 @@ class TextioProHook(BaseHook):
             raise TextioProInputError("Give the phone number as the phone argument, not as a PHONE field.")
         return {"PHONE": normalize_phone(phone, self.default_region), **tags}
 
-    def _message_body(
+    def _message_parameters(
         self,
-        message: str,
         sender_id: str | None,
         type: str,
         schedule_time: Any,
         dlt_template_id: str | None,
         channel_params: Mapping[str, Any],
     ) -> dict[str, Any]:
-        """Validate a message's parameters and return the common body of a send or campaign."""
-        extra = validate_channel(type, message, dict(channel_params))
-        sender = require_sender_id(
-            sender_id, self.default_sender_id, type=type, conn_id=self.textiopro_conn_id
-        )
-        body: dict[str, Any] = {"sender_id": sender, "type": type, "message": message}
-        when = format_schedule_time(schedule_time, timezone=lambda: self.timezone)
-        if when:
-            body["schedule_time"] = when
-        if dlt_template_id:
-            body["dlt_template_id"] = str(dlt_template_id)
-        body.update(extra)
-        return body
+        """Return the keyword arguments of :func:`message_fields` for this connection."""
+        return {
+            "sender_id": sender_id,
+            "default_sender_id": self.default_sender_id,
+            "conn_id": self.textiopro_conn_id,
+            "type": type,
+            "schedule_time": schedule_time,
+            "timezone": lambda: self.timezone,
+            "dlt_template_id": dlt_template_id,
+            "channel_params": channel_params,
+        }
 
-    def _send_chunk(self, chunk: list[str], body: dict[str, Any], scheduled: bool) -> list[RecipientOutcome]:
+    def _send_chunk(
+        self, record: RequestRecord, batch: PreparedSend, attempt: Attempts
+    ) -> list[RecipientOutcome]:
         """Send one request of at most 100 numbers and return their outcomes.
 
         A refusal of the whole request that names every number (or a gateway status) is
         reported as refused outcomes rather than raised.
         """
+        chunk = record.numbers
+        body = {"recipient": ",".join(chunk), **batch.body}
         try:
-            answer = self._call(ep.SEND_SMS, "send_message", body={"recipient": ",".join(chunk), **body})
+            answer = self._call(ep.SEND_SMS, "send_message", body=body, attempt=attempt)
         except TextioProInputError as error:
             text = error.api_message or ""
             if not is_gateway_refusal(error) and len(reasons_by_number(chunk, text)) < len(chunk):
                 raise
             return refused(chunk, text)
-        return outcomes_from_answer(chunk, answer.data, answer.message, scheduled=scheduled)
+        return outcomes_from_answer(
+            chunk, answer.data, answer.message, scheduled="schedule_time" in batch.fields
+        )
+
+    def _log_progress(self, answered: int, total: int) -> None:
+        """Log how many requests of a send are answered."""
+        self.log.info("TextioPro send_message: %d of %d request(s) answered", answered, total)
 
     @staticmethod
     def _add_partial_send(
-        error: TextioProError,
-        chunks: list[list[str]],
-        index: int,
-        done: list[RecipientOutcome],
+        error: TextioProError, send: ConcurrentSend, skipped: list[RecipientOutcome]
     ) -> None:
-        """Attach to ``error`` what the earlier requests of a send did, and who was not sent."""
-        failed = chunks[index]
-        later = [number for chunk in chunks[index + 1 :] for number in chunk]
-        uncertain = failed if isinstance(error, TextioProSendUncertainError) else []
-        unsent = later if uncertain else failed + later
-        handled = sum(len(chunk) for chunk in chunks[:index])
+        """Attach to ``error`` what the other requests of a send did, and who was not sent."""
+        uncertain, unsent = send.uncertain, send.unsent
+        handled = len(send.outcomes)
         note = (
-            f"Request {index + 1} of {len(chunks)} failed; the {handled} recipients of the earlier "
-            "requests were handled (their outcomes are in the error's partial_result)."
+            f"Request {send.failed_index + 1} of {send.requests} failed; the {handled} recipients of the "
+            f"{send.answered} answered requests were handled (their outcomes are in the error's "
+            "partial_result)."
         )
         if uncertain:
+            which = (
+                "the failed request"
+                if send.uncertain_requests == 1
+                else f"the {send.uncertain_requests} requests without an answer"
+            )
             note += (
-                f" The {len(uncertain)} recipients of the failed request may have been sent "
+                f" The {len(uncertain)} recipients of {which} may have been sent "
                 f"({_preview(uncertain)}): check the dashboard before sending to them again."
             )
         if unsent:
             note += f" Not sent: {len(unsent)} recipients ({_preview(unsent)})."
-        result = SendResult(outcomes=done, requests=index)
+        result = SendResult(outcomes=send.outcomes + skipped, requests=send.answered)
         error.add_partial_send(result, unsent=unsent, uncertain=uncertain, note=note)
 
     def _pages(
@@ -878,11 +969,15 @@ class TextioProHook(BaseHook):
         body: Mapping[str, Any] | None = None,
         page: int = 1,
         path: Mapping[str, str] | None = None,
+        attempt: Attempts | None = None,
     ) -> Answer:
-        """Make one API call; a read refused for its verb (HTTP 405) is tried once with the other verb."""
+        """Make one API call; a read refused for its verb (HTTP 405) is tried once with the other verb.
+
+        :param attempt: where a send request reports each attempt (in flight, not processed).
+        """
         verb = self._verbs.get(endpoint.name) or endpoint.verb(self.auth_style)
         try:
-            return self._request(endpoint, verb, operation, body, page, path)
+            return self._request(endpoint, verb, operation, body, page, path, attempt)
         except RouteMissingError as missing:
             if endpoint.kind is not ep.Kind.READ or not missing.method_not_allowed:
                 raise self._route_error(endpoint, operation, missing) from None
@@ -903,8 +998,9 @@ class TextioProHook(BaseHook):
         body: Mapping[str, Any] | None,
         page: int,
         path: Mapping[str, str] | None,
+        attempt: Attempts | None = None,
     ) -> Answer:
-        """Send one request with the auth style's wire format and the retry policy."""
+        """Send one request with the auth style's wire format, the account's pacing and the retry policy."""
         settings = self.settings
         url = f"{settings.base_url}/{endpoint.url_path(settings.auth_style, **(path or {}))}"
         params: dict[str, Any] = {}
@@ -922,9 +1018,9 @@ class TextioProHook(BaseHook):
         creates = endpoint.kind is ep.Kind.CREATE
         shown = scrub(f"{url}?{urlencode(params)}" if params else url, settings.token)
 
-        def attempt() -> Answer:
+        def send() -> requests.Response:
             self.log.debug("TextioPro %s %s", verb, shown)
-            response = self.get_conn().request(
+            return self.get_conn().request(
                 verb,
                 url,
                 params=params or None,
@@ -933,7 +1029,6 @@ class TextioProHook(BaseHook):
                 timeout=settings.timeout,
                 allow_redirects=False,
             )
-            return read_answer(response, operation=operation, token=settings.token, creates=creates)
 
         retrying = build_retrying(
             self.retry_policy,
@@ -942,9 +1037,92 @@ class TextioProHook(BaseHook):
             before_sleep=lambda state: self._log_retry(operation, state),
         )
         try:
-            return retrying(attempt)
+            return retrying(lambda: self._paced(send, operation, creates, attempt))
         except requests.RequestException as error:
             raise self._transport_error(error, operation, creates) from None
+
+    @cached_property
+    def pacer(self) -> Pacer:
+        """The pace of the account's requests, shared by every hook of this account in the process."""
+        settings = self.settings
+        return pacer_for(settings.base_url, settings.auth_style, settings.token)
+
+    def _paced(
+        self,
+        send: Callable[[], requests.Response],
+        operation: str,
+        creates: bool,
+        attempt: Attempts | None,
+    ) -> Answer:
+        """Send a request when the account's pacer lets it; wait and send it again while refused at the limit.
+
+        ``Too Many Attempts.`` means the request was not processed: it is written down as such
+        (``attempt``), the pacer pauses, and it goes again, until the waits exceed the
+        connection's ``rate_limit_max_wait`` (or at once with ``max_retries`` 0).
+        """
+        pacer = self.pacer
+        waited, refusals, resumed = 0.0, 0, False
+        while True:
+            permit = pacer.acquire(self._clock, resumed=resumed)
+            try:
+                if permit.wait > 0:
+                    self._sleep(permit.wait)
+                if attempt is not None:
+                    attempt.leaving()
+                try:
+                    response = send()
+                except requests.RequestException as error:
+                    if attempt is not None and was_not_sent(error):
+                        attempt.not_processed()
+                    raise
+                try:
+                    answer = read_answer(
+                        response, operation=operation, token=self.settings.token, creates=creates
+                    )
+                except TextioProRateLimitError as refusal:
+                    if attempt is not None:
+                        attempt.not_processed()
+                    pause = pacer.refused(permit, self._clock(), refusal.retry_after)
+                    refusals += 1
+                    self._wait_at_the_limit(refusal, operation, refusals, waited, pause)
+                    waited += pause
+                    resumed = True
+                    continue
+                except TextioProError:
+                    pacer.answered(permit, response.headers)
+                    raise
+                pacer.answered(permit, response.headers)
+                return answer
+            finally:
+                pacer.release(permit)
+
+    def _wait_at_the_limit(
+        self, refusal: TextioProRateLimitError, operation: str, refusals: int, waited: float, pause: float
+    ) -> None:
+        """Wait ``pause`` after a refusal at the rate limit, or raise it when the wait would be too long."""
+        limit = self.settings.rate_limit_max_wait
+        if self.retry_policy.max_retries == 0 or waited + pause > limit:
+            bound = (
+                "max_retries is 0"
+                if self.retry_policy.max_retries == 0
+                else f"waiting longer would pass the connection's rate_limit_max_wait of {limit:g} s"
+            )
+            refusal.append(
+                f"It was refused {refusals} time(s) at the account's rate limit over {waited:.0f} s and "
+                f"{bound}; it was not processed, so it sent nothing. Too many requests share this "
+                "account: run fewer TextioPro tasks at once (an Airflow pool per account), or raise "
+                "rate_limit_max_wait."
+            )
+            raise refusal
+        self.log.warning(
+            "TextioPro %s was refused at the account's rate limit (not processed); waiting %.1f s, then "
+            "sending it again (waited %.0f s of at most %g s)",
+            operation,
+            pause,
+            waited,
+            limit,
+        )
+        self._sleep(pause)
 
     def _log_retry(self, operation: str, state: tenacity.RetryCallState) -> None:
         """Log a failed attempt and the wait before the next one, without the token."""

@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.exceptions import TextioProError, TextioProInputError
-from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID
+from airflow_provider_textiopro.hooks._internal.settings import DEFAULT_CONN_ID, check_concurrency
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink, push_dashboard_url
 from airflow_provider_textiopro.models import SendResult
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
-from airflow_provider_textiopro.utils.batching import batched
-from airflow_provider_textiopro.utils.phone import (
-    NormalizedRecipients,
-    check_on_invalid,
-    normalize_recipients,
-)
+from airflow_provider_textiopro.utils.phone import check_on_invalid
 from airflow_provider_textiopro.utils.segments import SegmentEstimate, check_max_segments, estimate_segments
+from airflow_provider_textiopro.utils.send_check import prepare_send
 from airflow_provider_textiopro.utils.send_progress import SendProgress
-from airflow_provider_textiopro.utils.validation import (
-    format_schedule_time,
-    require_sender_id,
-    validate_channel,
-    validate_extra_params,
-    validate_type_unless_templated,
-)
+from airflow_provider_textiopro.utils.validation import validate_type_unless_templated
 from airflow_provider_textiopro.version_compat import AirflowFailException
 
 if TYPE_CHECKING:
-    from airflow_provider_textiopro.models import RecipientOutcome
+    from airflow_provider_textiopro.models import PreparedSend, RecipientOutcome
     from airflow_provider_textiopro.version_compat import Context
 
 MESSAGE_SEND_KEY = "textiopro_message_send"
@@ -41,7 +30,10 @@ class TextioProSendMessageOperator(TextioProSendOperator):
     Every parameter is checked before any request: recipients are normalised (national
     numbers with the connection's ``default_region``), the channel's rules, the sender
     id and the schedule time are validated, and the SMS segments are estimated and
-    logged. Lists of more than 100 recipients are sent in several requests.
+    logged, once: the hook sends the checked send without checking it again. Lists of
+    more than 100 recipients are sent in several requests, up to ``max_concurrent_requests``
+    at once, paced on the account's rate limit (a request refused with ``Too Many
+    Attempts.`` was not processed: it waits and goes again).
 
     The returned XCom is a JSON-able summary that
     :class:`~airflow_provider_textiopro.sensors.textiopro.TextioProMessageSensor` takes as
@@ -58,8 +50,10 @@ class TextioProSendMessageOperator(TextioProSendOperator):
 
     Retries never send anyone the message twice. The task's state (``durable=True`` by
     default; Airflow 3.3's task state store, below 3.3 an Airflow Variable of the task
-    instance, deleted once the task succeeds) gets each request's numbers
-    before it is sent and its outcomes once answered (``textiopro_message_request_<n>``),
+    instance, deleted once the task succeeds) gets each request's numbers as "in flight"
+    right before each attempt leaves, then its outcomes once answered, or "not processed"
+    when TextioPro refused it at the rate limit or the connection was refused
+    (``textiopro_message_request_<n>``; the waits at the limit happen while "not processed"),
     then the finished send (``textiopro_message_send``). A retry sends only to the
     recipients that no earlier request reached, and a retry after the whole send (a later
     step failed, or the worker was lost before the task was marked done) returns the
@@ -97,6 +91,8 @@ class TextioProSendMessageOperator(TextioProSendOperator):
     :param check_balance: read the balance first and fail when it is a number smaller
         than the estimated segments (one unit per segment); an unlimited or non-numeric
         balance is logged and the send goes ahead.
+    :param max_concurrent_requests: requests of at most 100 recipients in flight at once
+        (1 to 32); defaults to the connection's ``max_concurrent_requests`` (8).
     :param textiopro_conn_id: the TextioPro connection.
     """
 
@@ -133,11 +129,14 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         on_invalid: str = "fail",
         max_segments: int | None = None,
         check_balance: bool = False,
+        max_concurrent_requests: int | None = None,
         textiopro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(textiopro_conn_id=textiopro_conn_id, **kwargs)
         check_on_invalid(on_invalid)
+        if max_concurrent_requests is not None:
+            check_concurrency(max_concurrent_requests)
         validate_type_unless_templated(type)
         if max_segments is not None:
             check_max_segments(max_segments)
@@ -156,6 +155,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         self.on_invalid = on_invalid
         self.max_segments = max_segments
         self.check_balance = check_balance
+        self.max_concurrent_requests = max_concurrent_requests
         self._progress: SendProgress | None = None
 
     def submit_job(self, context: Context) -> dict[str, Any]:
@@ -164,34 +164,37 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         The record is the summary without the outcomes; ``ResumableJobMixin`` keeps it
         under ``textiopro_message_send``.
         """
-        channel_fields = validate_channel(
-            self.type,
+        hook = self.hook
+        batch = prepare_send(
+            self.recipients,
             self.message,
-            {"language": self.language, "gender": self.gender, "media_url": self.media_url},
+            default_region=hook.default_region,
+            on_invalid=self.on_invalid,
+            extra_params=self.extra_params,
+            sender_id=self.sender_id,
+            default_sender_id=hook.default_sender_id,
+            conn_id=self.textiopro_conn_id,
+            type=self.type,
+            schedule_time=self.schedule_time,
+            timezone=lambda: hook.timezone,
+            dlt_template_id=self.dlt_template_id,
+            channel_params={"language": self.language, "gender": self.gender, "media_url": self.media_url},
         )
-        sender_id = require_sender_id(
-            self.sender_id, self.hook.default_sender_id, type=self.type, conn_id=self.textiopro_conn_id
-        )
-        extra_params = validate_extra_params(self.extra_params)
-        schedule_time = format_schedule_time(self.schedule_time, timezone=lambda: self.hook.timezone)
-        recipients = normalize_recipients(
-            self.recipients, default_region=self.hook.default_region, on_invalid=self.on_invalid
-        )
-        self._log_invalid(recipients)
-        if not recipients.numbers:
+        self._log_invalid(batch.invalid)
+        if not batch.numbers:
             raise TextioProInputError(
-                f"None of the {len(recipients.invalid)} recipients is a usable phone number: "
-                "nothing was sent."
+                f"None of the {len(batch.invalid)} recipients is a usable phone number: nothing was sent."
             )
+        schedule_time = batch.fields.get("schedule_time")
         estimate = estimate_segments(self.message, unicode=self.type == "unicode")
         progress = self._progress = SendProgress.load(self.task_state_store(context))
-        numbers = progress.unsent(recipients.numbers)
+        numbers = progress.unsent(batch.numbers)
         if progress.requests:
             self.log.info(
                 "Earlier tries of this task made %d request(s) for %d recipient(s): sending to the %d "
                 "recipient(s) they did not reach, and to no one else.",
                 progress.requests,
-                len(recipients.numbers) - len(numbers),
+                len(batch.numbers) - len(numbers),
                 len(numbers),
             )
         if numbers:
@@ -201,23 +204,13 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             self.log.info(
                 "Sending a %s message from %s to %d recipient(s)%s.",
                 self.type,
-                sender_id,
+                batch.fields["sender_id"],
                 len(numbers),
-                f", scheduled for {schedule_time} ({self.hook.timezone})" if schedule_time else "",
+                f", scheduled for {schedule_time} ({hook.timezone})" if schedule_time else "",
             )
-            self._send(
-                progress,
-                numbers,
-                recipients.numbers,
-                sender_id=sender_id,
-                type=self.type,
-                schedule_time=schedule_time,
-                dlt_template_id=self.dlt_template_id,
-                **channel_fields,
-                **({"extra_params": extra_params} if extra_params else {}),
-            )
+            self._send(progress, batch.to(numbers), batch.numbers)
         return {
-            "invalid": [{"recipient": raw, "reason": reason} for raw, reason in recipients.invalid],
+            "invalid": [{"recipient": raw, "reason": reason} for raw, reason in batch.invalid],
             "schedule_time": schedule_time,
             "type": self.type,
             "encoding": estimate.encoding,
@@ -268,13 +261,13 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             )
         return summary
 
-    def _log_invalid(self, recipients: NormalizedRecipients) -> None:
+    def _log_invalid(self, invalid: list[tuple[str, str]]) -> None:
         """Warn about the numbers skipped with ``on_invalid="skip"``."""
-        if recipients.invalid:
+        if invalid:
             self.log.warning(
                 "Skipping %d unusable number(s) (on_invalid='skip'):%s",
-                len(recipients.invalid),
-                "".join(f"\n  - {raw}: {reason}" for raw, reason in recipients.invalid),
+                len(invalid),
+                "".join(f"\n  - {raw}: {reason}" for raw, reason in invalid),
             )
 
     def _check_segments(self, estimate: SegmentEstimate, recipient_count: int) -> None:
@@ -314,22 +307,18 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             )
         self.log.info("Balance is %s, enough for the estimated %d segment(s).", balance.remaining, needed)
 
-    def _send(
-        self, progress: SendProgress, numbers: list[str], everyone: list[str], **send_kwargs: Any
-    ) -> None:
-        """Send to ``numbers`` one request of at most 100 at a time, writing each down in ``progress``."""
-        for chunk in batched(numbers):
-            try:
-                with progress.sending(chunk):
-                    # With '+', the hook reads the normalised numbers as international, never nationally.
-                    result = self.hook.send_message(
-                        [f"+{number}" for number in chunk], self.message, **send_kwargs
-                    )
-            except Exception as exc:
-                self._stopped(progress, everyone, exc)
-                raise
-            progress.finish(result.outcomes)
-            self.log.info("Sent %d of %d recipients.", len(progress.outcomes), len(everyone))
+    def _send(self, progress: SendProgress, batch: PreparedSend, everyone: list[str]) -> None:
+        """Send ``batch`` (checked already), each request written down in ``progress`` before it leaves."""
+        progress.on_answer = lambda: self.log.info(
+            "Sent %d of %d recipients.", len(progress.outcomes), len(everyone)
+        )
+        try:
+            self.hook.send_prepared(
+                batch, progress=progress, max_concurrent_requests=self.max_concurrent_requests
+            )
+        except Exception as exc:
+            self._stopped(progress, everyone, exc)
+            raise
 
     def _stopped(self, progress: SendProgress, everyone: list[str], error: Exception) -> None:
         """Say what a send stopped by ``error`` did; without task state, fail without retry if it sent."""
@@ -364,20 +353,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
 
     def _summary(self, outcomes: list[RecipientOutcome], record: Mapping[str, Any]) -> dict[str, Any]:
         """Return the JSON-able XCom summary: ``record`` with what the outcomes add up to."""
-        result = SendResult(outcomes=outcomes)
-        accepted = result.accepted
-        segments = record["segments_per_message"]
-        return {
-            "uids": result.uids,
-            "outcomes": [outcome.to_dict() for outcome in outcomes],
-            "accepted": len(accepted),
-            "refused": len(result.refused),
-            **record,
-            "scheduled": result.scheduled,
-            "sent_immediately": len(result.sent_immediately),
-            "total_segments": sum(segments if o.segments is None else o.segments for o in accepted),
-            "cost": _total_cost(outcome.cost for outcome in accepted),
-        }
+        return {**SendResult(outcomes=outcomes).summary(record["segments_per_message"]), **record}
 
     def _log_outcome(self, summary: dict[str, Any]) -> None:
         """Log the counts, and every refused recipient with its reason."""
@@ -402,16 +378,3 @@ class TextioProSendMessageOperator(TextioProSendOperator):
                 "Refused recipients:%s",
                 "".join(f"\n  - {o['recipient']}: {o['error']}" for o in refused),
             )
-
-
-def _total_cost(costs: Iterable[str | None]) -> str | None:
-    """Return the sum of the costs as a string, or None when any is missing or not a number."""
-    total = Decimal(0)
-    for cost in costs:
-        try:
-            total += Decimal(str(cost).replace(",", "").strip())
-        except (InvalidOperation, ValueError):
-            return None
-        if not total.is_finite():
-            return None
-    return str(total)

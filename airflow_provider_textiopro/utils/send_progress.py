@@ -1,18 +1,23 @@
 """Write each send request down before it leaves, so that a retry never repeats one that may have gone out.
 
-A request is written down twice under its own key: what it sends just before it is sent, then
-TextioPro's answer (:class:`SentRequest`). The keys live in Airflow 3.3's task state store, or
-below Airflow 3.3 in an Airflow Variable of the task instance (:class:`VariableTaskStateStore`).
-A request found without an answer got none, or its worker was lost while waiting for it: it may
-have taken effect, so it is never sent again. The message operator keeps one key per request of at most 100
-recipients (``textiopro_message_request_<n>``, :class:`SendProgress`), the campaign operator one
-for its only request.
+Only the time between a request leaving and its answer is uncertain, so each *attempt* is written
+down under the request's key: "in flight" (the numbers) just before it leaves, then TextioPro's
+answer, or "not processed" when TextioPro refused it at the rate limit (``Too Many Attempts.``) or
+the connection was refused before anything was sent. The waits at the limit happen in the "not
+processed" state. The keys live in Airflow 3.3's task state store, or below Airflow 3.3 in an
+Airflow Variable of the task instance (:class:`VariableTaskStateStore`). A request found in flight
+got no answer, or its worker was lost while waiting for it: it may have taken effect, so it is never
+sent again; one found not processed is sent again by a retry. The message operator keeps one key
+per request of at most 100 recipients (``textiopro_message_request_<n>``, :class:`SendProgress`,
+written in recipient order before the first request leaves, so that several may be in flight at
+once), the campaign operator one for its only request (:class:`SentRequest`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple
 from typing import Any, Protocol
@@ -177,59 +182,128 @@ class SentRequest:
             self.store.set(self.key, value)
 
 
+class RequestRecord(SentRequest):
+    """One request of a message send: written down before each attempt leaves, then its answer.
+
+    Its value is ``{"not_processed": numbers}`` (not sent yet, or refused before TextioPro acted),
+    ``{"request": numbers}`` (in flight: it may have gone out) or ``{"answer": rows}``.
+
+    :param numbers: the request's recipients (digits).
+    :param lock: serialises the writes of the requests of one send (they may run in threads).
+    :param on_answer: called once the answer is written down.
+    """
+
+    def __init__(
+        self,
+        store: TaskStateStore | None,
+        key: str,
+        numbers: Sequence[str],
+        lock: threading.Lock,
+        value: dict[str, Any] | None = None,
+        on_answer: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__(store, key, value)
+        self.numbers = list(numbers)
+        self._lock = lock
+        self._on_answer = on_answer
+
+    @classmethod
+    def read(cls, store: TaskStateStore, key: str, lock: threading.Lock) -> RequestRecord | None:
+        """Return the request an earlier try wrote under ``key``, or None when there is none."""
+        value = store.get(key)
+        if value is None:
+            return None
+        numbers = value.get("request") or value.get("not_processed") or [row[0] for row in value["answer"]]
+        return cls(store, key, numbers, lock, value)
+
+    @property
+    def unanswered(self) -> bool:
+        """True while the request is in flight: it may have gone out, and no answer was written down."""
+        return self.value is not None and "request" in self.value
+
+    @property
+    def outcomes(self) -> list[RecipientOutcome]:
+        """The outcomes TextioPro answered, once written down (none before)."""
+        return [RecipientOutcome(*row) for row in self.answer or ()]
+
+    def leaving(self) -> None:
+        """Write the request down as in flight: call right before it leaves."""
+        self._write({"request": self.numbers})
+
+    def not_processed(self) -> None:
+        """Write the request down as not processed: TextioPro provably did not act on it."""
+        self._write({"not_processed": self.numbers})
+
+    def answered(self, outcomes: Sequence[RecipientOutcome]) -> None:
+        """Write down the outcomes TextioPro answered, in place of the request."""
+        self._write({"answer": [list(astuple(outcome)) for outcome in outcomes]})
+        if self._on_answer is not None:
+            self._on_answer()
+
+    def _write(self, value: dict[str, Any]) -> None:
+        with self._lock:
+            super()._write(value)
+
+
 class SendProgress:
     """The requests of one message send, in order: their numbers, and their outcomes once answered.
 
+    Thread-safe: the requests of a send may be in flight at once.
+
     :param store: the task state store to keep them in; None keeps them in memory only.
+    :param on_answer: called each time a request's answer is written down (e.g. to log progress).
     """
 
-    def __init__(self, store: TaskStateStore | None = None) -> None:
+    def __init__(
+        self, store: TaskStateStore | None = None, on_answer: Callable[[], Any] | None = None
+    ) -> None:
         self.store = store
-        self._requests: list[SentRequest] = []
+        self.on_answer = on_answer
+        self._lock = threading.Lock()
+        self._requests: list[RequestRecord] = []
 
     @classmethod
     def load(cls, store: TaskStateStore | None) -> SendProgress:
         """Return the requests that earlier tries wrote to ``store`` (none without a store)."""
         progress = cls(store)
-        while (request := SentRequest.load(store, REQUEST_KEY.format(progress.requests))).value is not None:
-            progress._requests.append(request)
+        while store is not None:
+            record = RequestRecord.read(store, REQUEST_KEY.format(progress.requests), progress._lock)
+            if record is None:
+                break
+            progress._requests.append(record)
         return progress
 
     @property
     def requests(self) -> int:
-        """How many requests were made, answered or not."""
+        """How many requests were written down, whatever became of them."""
         return len(self._requests)
 
     @property
     def outcomes(self) -> list[RecipientOutcome]:
-        """The outcome of each recipient of the answered requests, in sending order."""
-        return [RecipientOutcome(*row) for request in self._requests for row in request.answer or ()]
+        """The outcome of each recipient of the answered requests, in the order of the requests."""
+        return [outcome for request in self._requests for outcome in request.outcomes]
 
     @property
     def uncertain(self) -> list[str]:
-        """The numbers of the requests that got no answer: they may or may not have the message."""
-        return [n for request in self._requests if request.unanswered for n in request.request]
+        """The numbers of the requests in flight without an answer: they may or may not have the message."""
+        return [n for request in self._requests if request.unanswered for n in request.numbers]
 
     def unsent(self, numbers: Iterable[str]) -> list[str]:
-        """Return the ``numbers`` that no request has tried to reach, in their order."""
+        """Return the ``numbers`` that no request reached or may have reached, in their order."""
         tried = {outcome.recipient for outcome in self.outcomes} | set(self.uncertain)
         return [number for number in numbers if number not in tried]
 
-    @contextmanager
-    def sending(self, numbers: Sequence[str]) -> Iterator[None]:
-        """Write down the numbers of a request, then send it in the ``with`` body.
+    def plan(self, batches: Sequence[Sequence[str]]) -> list[RequestRecord]:
+        """Write down one request per batch of numbers, not processed yet, before any of them leaves."""
+        planned = []
+        for numbers in batches:
+            key = REQUEST_KEY.format(self.requests)
+            record = RequestRecord(self.store, key, numbers, self._lock, on_answer=self._answered)
+            record.not_processed()
+            self._requests.append(record)
+            planned.append(record)
+        return planned
 
-        As :meth:`SentRequest.sending`: a request that provably took no effect is forgotten.
-        """
-        request = SentRequest(self.store, REQUEST_KEY.format(self.requests))
-        self._requests.append(request)
-        try:
-            with request.sending(list(numbers)):
-                yield
-        finally:
-            if request.value is None:
-                self._requests.remove(request)
-
-    def finish(self, outcomes: Sequence[RecipientOutcome]) -> None:
-        """Write down the outcomes TextioPro answered to the last request."""
-        self._requests[-1].finish([list(astuple(outcome)) for outcome in outcomes])
+    def _answered(self) -> None:
+        if self.on_answer is not None:
+            self.on_answer()

@@ -73,12 +73,13 @@ def test_250_recipients_in_three_requests(textiopro_conn, sandbox, logged):
     assert (result["segments_per_message"], result["total_segments"], result["cost"]) == (2, 500, "500")
     text = logged()
     assert "2 segment(s) per recipient, 250 recipient(s) = 500 segment(s)" in text
+    # The last two requests (100 and 50 recipients) are in flight at once: either may be answered first.
     for progress in (
         "Sent 100 of 250 recipients",
-        "Sent 200 of 250 recipients",
         "Sent 250 of 250 recipients",
     ):
         assert progress in text
+    assert "Sent 200 of 250 recipients" in text or "Sent 150 of 250 recipients" in text
 
 
 def test_national_numbers_with_the_connection_region(textiopro_conn, sandbox, monkeypatch):

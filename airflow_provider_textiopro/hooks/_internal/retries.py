@@ -95,13 +95,20 @@ def build_retrying(
 ) -> tenacity.Retrying:
     """Return a tenacity ``Retrying`` that re-raises the last error when it gives up.
 
+    Refusals at the rate limit are not repeated here: the hook's pacer waits them out
+    (:mod:`~airflow_provider_textiopro.hooks._internal.pacing`) and raises only once it gave up.
+
     :param policy: the bounds.
     :param idempotent: see :func:`should_retry`.
     :param sleep: the function that waits (replaced in tests).
     :param before_sleep: called before each wait, to log the retry.
     """
     return tenacity.Retrying(
-        retry=tenacity.retry_if_exception(lambda error: should_retry(error, idempotent=idempotent)),
+        retry=tenacity.retry_if_exception(
+            lambda error: (
+                should_retry(error, idempotent=idempotent) and not isinstance(error, TextioProRateLimitError)
+            )
+        ),
         stop=tenacity.stop_after_attempt(policy.attempts),
         wait=policy.wait,
         sleep=sleep,

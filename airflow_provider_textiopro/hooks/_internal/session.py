@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from airflow_provider_textiopro.hooks._internal.settings import ConnectionSettings
 
@@ -14,12 +15,16 @@ class ConnectionSession(requests.Session):
 
     A plain session lets ``REQUESTS_CA_BUNDLE`` replace its ``verify`` and ``HTTPS_PROXY``
     its ``proxies``; here the connection's ``verify`` (when false or a CA bundle path) and
-    ``proxies`` extras come first. ``verify`` true keeps requests' own choice.
+    ``proxies`` extras come first. ``verify`` true keeps requests' own choice. Its connection
+    pools keep as many connections as a bulk send has requests in flight.
     """
 
     def __init__(self, settings: ConnectionSettings, headers: dict[str, str]) -> None:
         super().__init__()
         self.headers.update(headers)
+        pool = max(settings.max_concurrent_requests, DEFAULT_POOLSIZE)
+        for prefix in ("https://", "http://"):
+            self.mount(prefix, HTTPAdapter(pool_connections=DEFAULT_POOLSIZE, pool_maxsize=pool))
         if settings.verify is False or isinstance(settings.verify, str):
             self.verify = settings.verify
         self._verify_wins = self.verify is not True

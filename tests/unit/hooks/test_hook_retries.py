@@ -232,11 +232,23 @@ def test_a_send_that_cannot_connect_says_nothing_was_sent(monkeypatch):
 
 @responses.activate
 def test_rate_limit_that_persists_ends_in_a_rate_limit_error(monkeypatch):
-    hook, _ = make_hook(monkeypatch, max_retries=2)
+    hook, sleeps = make_hook(monkeypatch, max_retries=2, rate_limit_max_wait=60)
     responses.add("POST", f"{V3}/sms/send", json=error("Too Many Attempts."))
-    with pytest.raises(TextioProRateLimitError):
+    with pytest.raises(TextioProRateLimitError, match="rate_limit_max_wait of 60 s") as raised:
         hook.send_message("31612345678", "Hi")
-    assert len(responses.calls) == 3
+    # Refusals at the limit are not failures: they do not count against max_retries, only the wait does.
+    assert len(responses.calls) == len(sleeps) + 1 > 3
+    assert sum(sleeps) <= 60
+    assert "it was not processed, so it sent nothing" in str(raised.value)
+
+
+@responses.activate
+def test_with_max_retries_zero_a_refusal_at_the_limit_fails_at_once(monkeypatch):
+    hook, sleeps = make_hook(monkeypatch, max_retries=0)
+    responses.add("POST", f"{V3}/sms/send", json=error("Too Many Attempts."))
+    with pytest.raises(TextioProRateLimitError, match="max_retries is 0"):
+        hook.send_message("31612345678", "Hi")
+    assert (len(responses.calls), sleeps) == (1, [])
 
 
 @responses.activate

@@ -306,7 +306,7 @@ def test_a_later_request_maybe_sent_keeps_the_earlier_outcomes(monkeypatch):
     all_numbers = numbers(250)
 
     with pytest.raises(TextioProSendUncertainError) as raised:
-        hook.send_message(all_numbers, "Hi")
+        hook.send_message(all_numbers, "Hi", max_concurrent_requests=1)
 
     error_ = raised.value
     assert len(responses.calls) == 2

@@ -19,7 +19,8 @@ from airflow_provider_textiopro.exceptions import (
 from airflow_provider_textiopro.links import MESSAGE_URL_XCOM_KEY, TextioProMessageLink
 from airflow_provider_textiopro.models import Balance, RecipientOutcome, SendResult
 from airflow_provider_textiopro.operators.messages import MESSAGE_SEND_KEY, TextioProSendMessageOperator
-from airflow_provider_textiopro.utils.send_progress import REQUEST_KEY
+from airflow_provider_textiopro.utils.batching import batched
+from airflow_provider_textiopro.utils.send_progress import REQUEST_KEY, SendProgress, took_no_effect
 from airflow_provider_textiopro.version_compat import AirflowFailException, ResumableJobMixin
 from tests.support.task_state import FakeTaskStateStore, make_context
 
@@ -57,10 +58,41 @@ def failing_on_request(number, error):
     return send
 
 
+def per_request(hook):
+    """Answer ``send_prepared`` as the hook does with one request in flight at a time (via ``send_message``).
+
+    Each request is written down before it leaves and replaced by its answer (or "not processed" after an
+    error that proves it took no effect); ``hook.send_message`` (the mock the tests look at) gets the
+    request's numbers with '+' and the checked fields of the send as keyword arguments.
+    """
+
+    def send_prepared(batch, *, progress=None, max_concurrent_requests=None):
+        fields = dict(batch.fields)
+        message = fields.pop("message")
+        kwargs = {"schedule_time": None, "dlt_template_id": None, **fields}
+        if batch.extra:
+            kwargs["extra_params"] = batch.extra
+        outcomes = []
+        for record in (progress or SendProgress()).plan(list(batched(batch.numbers))):
+            record.leaving()
+            try:
+                result = hook.send_message([f"+{number}" for number in record.numbers], message, **kwargs)
+            except Exception as error:
+                if took_no_effect(error):
+                    record.not_processed()
+                raise
+            record.answered(result.outcomes)
+            outcomes += result.outcomes
+        return SendResult(outcomes=outcomes)
+
+    return send_prepared
+
+
 @pytest.fixture
 def hook():
     with mock.patch("airflow_provider_textiopro.hooks.textiopro.TextioProHook", autospec=True) as cls:
         instance = cls.return_value
+        instance.send_prepared.side_effect = per_request(instance)
         instance.hook_class = cls
         instance.default_region = "NL"
         instance.timezone = "UTC"
@@ -501,7 +533,14 @@ class TestRetries:
         track(hook, failing_on_request(2, TextioProServerError("TextioPro answered 502")), answered)
         with pytest.raises(TextioProServerError, match="502"):
             run(make_context(store=store), recipients=NL_MOBILES)
-        assert set(store.values) == {REQUEST_KEY.format(0)}
+        # Each request is written down before the first leaves: the one answered, the failed one (it took
+        # no effect) and the one never sent are written down as not processed.
+        assert set(store.values) == {REQUEST_KEY.format(i) for i in range(3)}
+        assert [set(value) for value in store.values.values()] == [
+            {"answer"},
+            {"not_processed"},
+            {"not_processed"},
+        ]
         assert "a retry sends only to the 150 recipient(s) not reached yet" in logged()
 
         track(hook, fake_send, answered)

@@ -78,33 +78,37 @@ def test_a_failed_request_is_forgotten_only_when_it_provably_took_no_effect(erro
     assert ("key" in store.values) is kept
 
 
-def test_answered_unanswered_and_forgotten_requests_survive_a_reload():
+def test_each_attempt_is_written_down_and_survives_a_reload():
     store = FakeTaskStateStore()
     progress = SendProgress(store)
-    with progress.sending(["31600000001", "31600000002"]):
-        pass
-    progress.finish(ANSWERED)
-    with pytest.raises(TextioProSendUncertainError), progress.sending(["31600000003"]):
-        raise NO_ANSWER
-    with pytest.raises(TextioProRateLimitError), progress.sending(["31600000004"]):
-        raise REFUSED
+    answered, no_answer, refused, never = progress.plan(
+        [["31600000001", "31600000002"], ["31600000003"], ["31600000004"], ["31600000005"]]
+    )
+    assert set(store.values) == {REQUEST_KEY.format(i) for i in range(4)}
+    assert all(value == {"not_processed": value["not_processed"]} for value in store.values.values())
+    answered.leaving()
+    assert store.values[REQUEST_KEY.format(0)] == {"request": ["31600000001", "31600000002"]}
+    answered.answered(ANSWERED)
+    no_answer.leaving()
+    refused.leaving()
+    refused.not_processed()
 
     again = SendProgress.load(reloaded(store))
 
-    assert again.requests == 2
+    assert again.requests == 4
     assert again.outcomes == ANSWERED
     assert again.uncertain == ["31600000003"]
-    numbers = [f"3160000000{i}" for i in range(1, 6)]
-    assert again.unsent(numbers) == ["31600000004", "31600000005"]
-    assert set(store.values) == {REQUEST_KEY.format(0), REQUEST_KEY.format(1)}
+    numbers = [f"3160000000{i}" for i in range(1, 7)]
+    assert again.unsent(numbers) == ["31600000004", "31600000005", "31600000006"]
+    assert never.value == {"not_processed": ["31600000005"]}
 
 
 def test_an_answered_request_is_stored_as_rows_without_field_names():
     store = FakeTaskStateStore()
-    progress = SendProgress(store)
-    with progress.sending(["31600000001", "31600000002"]):
-        assert store.values == {REQUEST_KEY.format(0): {"request": ["31600000001", "31600000002"]}}
-    progress.finish(ANSWERED)
+    (record,) = SendProgress(store).plan([["31600000001", "31600000002"]])
+    record.leaving()
+    assert store.values == {REQUEST_KEY.format(0): {"request": ["31600000001", "31600000002"]}}
+    record.answered(ANSWERED)
     assert store.values[REQUEST_KEY.format(0)] == {
         "answer": [
             ["31600000001", "6065ecdc9184a", "Delivered", None, "0.05", 1, False],
@@ -115,17 +119,40 @@ def test_an_answered_request_is_stored_as_rows_without_field_names():
 
 def test_without_a_store_progress_is_kept_in_memory_only():
     progress = SendProgress.load(None)
-    with progress.sending(["31600000001", "31600000002"]):
-        pass
-    progress.finish(ANSWERED)
-    with pytest.raises(TextioProSendUncertainError), progress.sending(["31600000003"]):
-        raise NO_ANSWER
+    answered, no_answer = progress.plan([["31600000001", "31600000002"], ["31600000003"]])
+    answered.leaving()
+    answered.answered(ANSWERED)
+    no_answer.leaving()
     assert (progress.requests, progress.uncertain) == (2, ["31600000003"])
     assert progress.unsent(["31600000003", "31600000009"]) == ["31600000009"]
-    with pytest.raises(TextioProRateLimitError), progress.sending(["31600000009"]):
-        raise REFUSED
-    assert progress.requests == 2
+    (refused,) = progress.plan([["31600000009"]])
+    refused.leaving()
+    refused.not_processed()
+    assert progress.requests == 3
     assert progress.unsent(["31600000009"]) == ["31600000009"]
+
+
+def test_a_later_try_plans_its_requests_after_the_earlier_ones():
+    store = FakeTaskStateStore()
+    (first,) = SendProgress(store).plan([["31600000001"]])
+    first.leaving()
+    first.not_processed()
+    later = reloaded(store)
+    again = SendProgress.load(later)
+    (retry,) = again.plan([again.unsent(["31600000001"])])
+    assert retry.key == REQUEST_KEY.format(1)
+    retry.leaving()
+    retry.answered(ANSWERED[:1])
+    assert SendProgress.load(reloaded(later)).outcomes == ANSWERED[:1]
+
+
+def test_answers_are_announced():
+    announced = []
+    progress = SendProgress(on_answer=lambda: announced.append(len(progress.outcomes)))
+    for record in progress.plan([["31600000001"], ["31600000002"]]):
+        record.leaving()
+        record.answered([RecipientOutcome(recipient=record.numbers[0], uid="6065ecdc9184a")])
+    assert announced == [1, 2]
 
 
 def task_instance(**changes):
