@@ -154,6 +154,16 @@ def _path(conn_id: str, key: str, value: str, what: str, *, directory: bool = Fa
     )
 
 
+def parse_flag(conn_id: str, key: str, value: Any) -> bool:
+    """Return a true/false extra (a JSON boolean, or the strings ``true``/``false``)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    raise TextioProInputError(f"Connection {conn_id!r}: extra {key!r} must be true or false, not {value!r}.")
+
+
 def parse_verify(conn_id: str, value: Any) -> bool | str | None:
     """Return the ``verify`` extra: True, False, a CA bundle path, or None when unset.
 
@@ -237,6 +247,8 @@ class ConnectionSettings:
     :param max_concurrent_requests: how many requests of one bulk send may be in flight at once.
     :param rate_limit_max_wait: the longest time, in seconds, one request waits at the account's
         rate limit (refused with ``Too Many Attempts.``, so not processed) before it fails.
+    :param dry_run: every task on this connection plans its sends and writes without making them
+        (extra ``dry_run``: a staging Airflow that can never text anyone).
     """
 
     base_url: str
@@ -254,6 +266,7 @@ class ConnectionSettings:
     proxies: dict[str, str] | None = field(default=None, repr=False)
     max_concurrent_requests: int = DEFAULT_CONCURRENT_REQUESTS
     rate_limit_max_wait: float = DEFAULT_RATE_LIMIT_MAX_WAIT
+    dry_run: bool = False
 
     @classmethod
     def from_connection(
@@ -327,4 +340,5 @@ class ConnectionSettings:
                 float,
                 0,
             ),
+            dry_run=parse_flag(conn_id, "dry_run", _extra(extra, "dry_run", False)),
         )
