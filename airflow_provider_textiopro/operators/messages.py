@@ -605,7 +605,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
                 summary["sent_immediately"],
                 summary.get("schedule_time"),
             )
-        refused = [o for o in summary["outcomes"] if o["error"] is not None]
+        refused = [o for o in summary["outcomes"] if o["error"] is not None and o["status"] != SUPPRESSED]
         if refused:
             self.log.warning(
                 "Refused recipients:%s",
