@@ -203,6 +203,8 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
         ``PHONE`` already given by an earlier row) that fails the task when
         exceeded, 0 to 1 (default 0.1).
     :param max_workers: how many writes run at once (default 4).
+    :param dry_run: read the group and compute the diff, write nothing; the counts are the
+        writes it would make, with ``dry_run: true``. The connection's extra ``dry_run`` forces it.
     :param textiopro_conn_id: the TextioPro connection; its ``default_region``
         reads national numbers.
     """
@@ -216,6 +218,7 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
         full_sync: FullSync | None = None,
         max_invalid_ratio: float = 0.1,
         max_workers: int = 4,
+        dry_run: bool = False,
         textiopro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
@@ -227,6 +230,7 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
         self.full_sync = validate_full_sync(full_sync)
         self.max_invalid_ratio = max_invalid_ratio
         self.max_workers = max_workers
+        self.textiopro_dry_run = dry_run  # not self.dry_run: BaseOperator.dry_run() is a method
         self.textiopro_conn_id = textiopro_conn_id
 
     @abstractmethod
@@ -255,6 +259,8 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
         unchanged = 0
         invalid_rows: list[dict[str, Any]] = []
         new_hook = self.new_hook
+        dry_run = self.textiopro_dry_run or self.hook.dry_run is True
+        planned: Counter[str] = Counter()  # the writes a dry run leaves out
         with _ContactWriter(new_hook, group_uid, self.max_workers, self.log) as writer:
             for records in batches:
                 plan = sync.plan_batch(records)
@@ -262,7 +268,10 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
                 for invalid in plan.invalid[: MAX_REPORTED_INVALID_ROWS - len(invalid_rows)]:
                     invalid_rows.append(invalid.to_dict())
                     self.log.warning("Row %s skipped: %s", invalid.row, invalid.reason)
-                writer.run(plan.writes)
+                if dry_run:
+                    planned.update(write.action for write in plan.writes)
+                else:
+                    writer.run(plan.writes)
                 self.log.info(
                     "%s rows read: %s writes done, %s unchanged, %s invalid.",
                     sync.rows,
@@ -271,15 +280,18 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
                     sync.rows - sync.valid_rows,
                 )
             problems = self._check_input(sync)
-            if not problems:
+            if not problems and dry_run:
+                planned.update(write.action for write in sync.plan_removals())
+            elif not problems:
                 writer.run(sync.plan_removals())
+        done = planned if dry_run else writer.done
         counts = {
             "group_uid": group_uid,
             "rows": sync.rows,
-            "created": writer.done["create"],
-            "updated": writer.done["update"],
+            "created": done["create"],
+            "updated": done["update"],
             "unchanged": unchanged,
-            "removed": writer.done["unsubscribe"] + writer.done["delete"],
+            "removed": done["unsubscribe"] + done["delete"],
             "invalid": sync.rows - sync.valid_rows,
         }
         self.log.info("Sync of group %s: %s", group_uid, counts)
@@ -288,6 +300,11 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
             failed = f"; {len(writer.errors)} writes failed" if writer.errors else ""
             details = " | ".join(problems)
             raise TextioProError(f"Sync of group {group_uid} incomplete ({counts}{failed}): {details}")
+        if dry_run:
+            self.log.warning(
+                "DRY RUN: nothing was written to group %s; the counts are the writes planned.", group_uid
+            )
+            return {**counts, "invalid_rows": invalid_rows, "dry_run": True}
         emit_asset_event(context, group_asset(group_uid), counts)
         return {**counts, "invalid_rows": invalid_rows}
 

@@ -232,7 +232,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
         self.send_window = send_window
         self.suppress = suppress
         self.suppress_unsubscribed_in = suppress_unsubscribed_in
-        self.dry_run = dry_run
+        self.textiopro_dry_run = dry_run  # not self.dry_run: BaseOperator.dry_run() is a method
         self.sensitive = type == "otp" if sensitive is None else sensitive
         self.store_recipients = store_recipients
         self._text: str | None = None
@@ -240,7 +240,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
 
     def execute(self, context: Context) -> Any:
         """Send, unless an earlier try did; with ``dry_run`` (or the connection's), only plan."""
-        if self.dry_run or self.hook.dry_run is True:
+        if self.textiopro_dry_run or self.hook.dry_run is True:
             return self._dry_run()
         return super().execute(context)
 
@@ -358,7 +358,13 @@ class TextioProSendMessageOperator(TextioProSendOperator):
             "characters": first.characters,
             "segments_per_message": max(group.segments.segments for group in texts.groups),
         }
-        if texts.personal or window is not None or self._suppresses or self.dry_run or hook.dry_run is True:
+        if (
+            texts.personal
+            or window is not None
+            or self._suppresses
+            or self.textiopro_dry_run
+            or hook.dry_run is True
+        ):
             record["suppressed"] = len(plan.suppressed)
             record["plan"] = plan.to_dict(sensitive=self.sensitive, masked=self.store_recipients == "masked")
         return plan, batches, record

@@ -67,6 +67,8 @@ with DAG("textiopro_private_send", schedule=None, start_date=START, catchup=Fals
         message="Your parcel is on its way.",
         store_recipients="masked",
     )
-    code >> masked >> TextioProMessageSensor(
-        task_id="wait", message_uids=masked.output, poke_interval=0.2, timeout=60
+    (
+        code
+        >> masked
+        >> TextioProMessageSensor(task_id="wait", message_uids=masked.output, poke_interval=0.2, timeout=60)
     )
