@@ -170,7 +170,7 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         self._finished_uid: str | None = None
 
     def execute(self, context: Context) -> Any:
-        """Send the campaign unless an earlier try did; with ``dry_run`` (or the connection's), check it only."""
+        """Send the campaign unless an earlier try did; with ``dry_run`` (or the connection's), only check."""
         if self.textiopro_dry_run or self.hook.dry_run is True:
             return self._dry_run()
         return super().execute(context)

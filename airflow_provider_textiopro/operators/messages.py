@@ -309,6 +309,7 @@ class TextioProSendMessageOperator(TextioProSendOperator):
     def _planned(self) -> tuple[SendPlan, list[PreparedSend], dict[str, Any]]:
         """Check the send and plan it; return the plan, one checked send per text, and the record."""
         hook = self.hook
+        self._fields(self._message())  # the parameters, checked before the rows are read
         texts = plan_personal_texts(
             self._message(),
             self.recipients,
