@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_textiopro.exceptions import TextioProError, TextioProInputError
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 MESSAGE_SEND_KEY = "textiopro_message_send"
 STORE_RECIPIENTS = ("full", "masked")
+SCHEDULE_LEAD = timedelta(minutes=2)
+"""A later step whose opening is nearer than this is held in the task: schedule_time must be in the future."""
 SUPPRESSED = "suppressed"
 
 
@@ -280,10 +282,11 @@ class TextioProSendMessageOperator(TextioProSendOperator):
                 continue
             step = dataclasses.replace(planned, numbers=unsent)
             batch = batches[step.text].to(unsent)
-            if step.at is not None and step.how == HOLD:
+            if step.at is not None and (step.how == HOLD or step.at - utc_now() < SCHEDULE_LEAD):
                 self.log.info(
                     "Holding %d recipient(s) of text %d in the task until their window opens at %s UTC "
-                    "(TextioPro would send a one-recipient request at once despite schedule_time).",
+                    "(TextioPro sends a one-recipient request at once despite schedule_time, and "
+                    "schedule_time must be later than now).",
                     len(unsent),
                     step.text + 1,
                     f"{step.at:%Y-%m-%d %H:%M}",

@@ -147,6 +147,23 @@ def test_window_groups_go_with_schedule_time_or_are_held(hook, monkeypatch):
     assert [s["how"] for s in result["plan"]["steps"]] == ["now", "schedule_time", "hold in the task"]
 
 
+def test_an_opening_too_near_for_schedule_time_is_held(hook, monkeypatch):
+    now = datetime(2027, 1, 15, 13, 59, 30, tzinfo=timezone.utc)  # New York opens in 30 s
+    monkeypatch.setattr(messages, "utc_now", lambda: now)
+    held = []
+    monkeypatch.setattr(messages, "sleep_until", held.append)
+
+    run(
+        make_context(),
+        recipients=["+12125550101", "+12125550102"],
+        message="Hi",
+        send_window=("09:00", "21:00"),
+    )
+
+    assert held == [datetime(2027, 1, 15, 14, 0, tzinfo=timezone.utc)]
+    assert hook.send_message.call_args.kwargs["schedule_time"] is None
+
+
 def test_a_dry_run_sends_nothing_and_returns_the_plan(hook, logged):
     result = run(make_context(), recipients=ROWS, dry_run=True, check_balance=True)
 
