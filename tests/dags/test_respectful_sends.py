@@ -168,9 +168,7 @@ def test_a_dry_run_writes_nothing_and_plans_what_the_real_run_does(monkeypatch, 
     )
 
 
-def test_an_otp_code_stays_out_of_rendered_fields_logs_and_xcom(
-    monkeypatch, textiopro_conn, sandbox, caplog, capsys
-):
+def test_an_otp_code_stays_out_of_rendered_fields_logs_and_xcom(monkeypatch, textiopro_conn, sandbox, logged):
     use_dag_files(monkeypatch)
     dags = load_dags("textiopro_respectful_sends.py")
 
@@ -183,7 +181,7 @@ def test_an_otp_code_stays_out_of_rendered_fields_logs_and_xcom(
     assert result["accepted"] == 1
     rendered = rendered_fields(code)
     assert rendered["message"] == "<sensitive text, not shown>"
-    logs = caplog.text + capsys.readouterr().out
+    logs = logged()
     assert "Sending a otp message" in logs
     for where in (json.dumps(rendered), logs, json.dumps(result)):
         assert "482913" not in where
