@@ -4,8 +4,8 @@
 # Usage: ./scripts/bench.sh [name ...]
 #   ./scripts/bench.sh                        all of them (about 15 minutes on 2 cores)
 #   ./scripts/bench.sh send_throughput        only the runs of benchmarks/send_throughput.py
-# Names: import_time send_throughput contact_upsert sql_sync_memory sandbox_startup send_at_limit
-#        list_at_limit trigger_waits.
+# Names: import_time send_throughput personal_send contact_upsert sql_sync_memory sandbox_startup
+#        send_at_limit list_at_limit trigger_waits.
 # Environment:
 #   TEXTIOPRO_AIRFLOW_VERSION=3.3             Airflow line whose virtualenv runs them (3.3 or 2.11)
 #   PYTHON=python3                            interpreter the virtualenv is created from
@@ -20,6 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RUNS=(
     "import_time"
     "send_throughput"
+    "personal_send"
     "contact_upsert"
     "contact_upsert --contacts 300 --latency 0.01"
     "sql_sync_memory"

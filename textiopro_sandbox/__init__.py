@@ -105,7 +105,8 @@ effect, ``"after"``: the request takes effect, then fails), ``slow`` (seconds),
 non-empty group's contacts fails with an SQL error) and ``delete_group_error`` (``DELETE`` of
 a group under ``/api/http`` deletes it, then answers an error). The request log (stderr
 unless quiet, and :attr:`SandboxServer.requests`) redacts ``api_token`` and never shows
-headers or bodies.
+headers or bodies; :func:`textiopro_sandbox.api.is_write` tells which of its requests sent or
+wrote something (a dry run leaves reads only).
 """
 
 from __future__ import annotations

@@ -380,6 +380,39 @@ ROUTES: dict[str, list[Route]] = {
 }
 
 
+WRITES: frozenset[Handler] = frozenset(
+    {
+        send_sms,
+        send_campaign,
+        create_group,
+        update_group,
+        delete_group,
+        store_contact,
+        update_contact,
+        delete_contact,
+    }
+)
+"""The handlers that change data (send, or write a group or a contact); every other one reads."""
+
+
+def is_write(method: str, path: str) -> bool:
+    """Tell whether a request (as the request log shows it) sends or writes; reads answer False.
+
+    A dry run must leave only reads in the log: ``POST contacts/{gid}/all`` reads, ``GET
+    /api/http/sms/send`` sends. Requests that match no route changed nothing.
+    """
+    for style in ROUTES:
+        prefix = f"/api/{style}/"
+        if path.startswith(prefix):
+            relative = path[len(prefix) :].split("?", 1)[0]
+            try:
+                route, _ = resolve(style, method.upper(), relative, path)
+            except ApiError:
+                return False
+            return route.handler in WRITES
+    return False
+
+
 def resolve(style: str, method: str, relative: str, path: str) -> tuple[Route, tuple[str, ...]]:
     """Find the route as Laravel does: 405 when only other methods match, else 404."""
     allowed: list[str] = []

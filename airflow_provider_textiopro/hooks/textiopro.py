@@ -244,6 +244,11 @@ class TextioProHook(BaseHook):
         return self.settings.default_sender_id
 
     @property
+    def dry_run(self) -> bool:
+        """True when the connection's extra ``dry_run`` forbids every send and write of its tasks."""
+        return self.settings.dry_run
+
+    @property
     def default_region(self) -> str | None:
         """The ISO region for phone numbers written without a country code."""
         return self.settings.default_region

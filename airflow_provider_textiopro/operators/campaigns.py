@@ -24,6 +24,7 @@ from airflow_provider_textiopro.links import (
 from airflow_provider_textiopro.models import CampaignStatus
 from airflow_provider_textiopro.operators.base import TextioProSendOperator
 from airflow_provider_textiopro.utils.completion import FAILURE, SUCCESS, campaign_completion
+from airflow_provider_textiopro.utils.segments import estimate_segments
 from airflow_provider_textiopro.utils.send_progress import SentRequest, forget_advice, took_no_effect
 from airflow_provider_textiopro.utils.uids import parse_group_uids
 from airflow_provider_textiopro.utils.validation import (
@@ -103,6 +104,8 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
     :param poll_interval: seconds between two status reads while waiting.
     :param timeout: seconds to wait at most (None: no limit).
     :param deferrable: wait in the triggerer instead of holding a worker slot.
+    :param dry_run: check the campaign and read the groups, send nothing; the XCom is the
+        campaign request with ``dry_run: true``. The connection's extra ``dry_run`` forces it.
     :param textiopro_conn_id: the TextioPro connection.
     """
 
@@ -140,6 +143,7 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         poll_interval: float = 30,
         timeout: float | None = 24 * 60 * 60,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        dry_run: bool = False,
         textiopro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
@@ -162,7 +166,37 @@ class TextioProSendCampaignOperator(TextioProSendOperator):
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.deferrable = deferrable
+        self.textiopro_dry_run = dry_run  # not self.dry_run: BaseOperator.dry_run() is a method
         self._finished_uid: str | None = None
+
+    def execute(self, context: Context) -> Any:
+        """Send the campaign unless an earlier try did; with ``dry_run`` (or the connection's), only check."""
+        if self.textiopro_dry_run or self.hook.dry_run is True:
+            return self._dry_run()
+        return super().execute(context)
+
+    def _dry_run(self) -> dict[str, Any]:
+        """Check the campaign and count each group's subscribed contacts (reads only); send nothing."""
+        request = self._validated_request()
+        groups = {
+            uid: sum(1 for contact in self.hook.list_contacts(uid) if contact.subscribed)
+            for uid in request["contact_list_ids"]
+        }
+        estimate = estimate_segments(self.message, unicode=self.type == "unicode")
+        self.log.warning(
+            "DRY RUN: nothing was sent. The campaign would go to %d subscribed contact(s) in %d group(s), "
+            "%d segment(s) each; the XCom is the request.",
+            sum(groups.values()),
+            len(groups),
+            estimate.segments,
+        )
+        return {
+            "dry_run": True,
+            "request": request,
+            "subscribed_contacts": groups,
+            "segments_per_message": estimate.segments,
+            "estimated_segments": estimate.segments * sum(groups.values()),
+        }
 
     def _validated_request(self) -> dict[str, Any]:
         """Return the send_campaign arguments, checked before any request."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from abc import abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,8 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
         ``PHONE`` already given by an earlier row) that fails the task when
         exceeded, 0 to 1 (default 0.1).
     :param max_workers: how many writes run at once (default 4).
+    :param dry_run: read the group and compute the diff, write nothing; the counts are the
+        writes it would make, with ``dry_run: true``. The connection's extra ``dry_run`` forces it.
     :param textiopro_conn_id: the TextioPro connection; its ``default_region``
         reads national numbers.
     """
@@ -129,6 +132,7 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
         full_sync: FullSync | None = None,
         max_invalid_ratio: float = 0.1,
         max_workers: int = 4,
+        dry_run: bool = False,
         textiopro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
@@ -140,6 +144,7 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
         self.full_sync = validate_full_sync(full_sync)
         self.max_invalid_ratio = max_invalid_ratio
         self.max_workers = max_workers
+        self.textiopro_dry_run = dry_run  # not self.dry_run: BaseOperator.dry_run() is a method
         self.textiopro_conn_id = textiopro_conn_id
 
     @abstractmethod
@@ -167,6 +172,8 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
         )
         unchanged = 0
         invalid_rows: list[dict[str, Any]] = []
+        dry_run = self.textiopro_dry_run or self.hook.dry_run is True
+        planned: Counter[str] = Counter()  # the writes a dry run leaves out
         with ContactWriter(self.new_hook, group_uid, self.max_workers, self.log) as writer:
             for records in batches:
                 plan = sync.plan_batch(records)
@@ -174,7 +181,10 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
                 for invalid in plan.invalid[: MAX_REPORTED_INVALID_ROWS - len(invalid_rows)]:
                     invalid_rows.append(invalid.to_dict())
                     self.log.warning("Row %s skipped: %s", invalid.row, invalid.reason)
-                writer.run(plan.writes)
+                if dry_run:
+                    planned.update(write.action for write in plan.writes)
+                else:
+                    writer.run(plan.writes)
                 self.log.info(
                     "%s rows read: %s writes done, %s unchanged, %s invalid.",
                     sync.rows,
@@ -185,15 +195,18 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
             if writer.taken:
                 unchanged += self._write_taken(sync, writer, group_uid)
             problems = self._check_input(sync)
-            if not problems:
+            if not problems and dry_run:
+                planned.update(write.action for write in sync.plan_removals())
+            elif not problems:
                 writer.run(sync.plan_removals())
+        done = planned if dry_run else writer.done
         counts = {
             "group_uid": group_uid,
             "rows": sync.rows,
-            "created": writer.done["create"],
-            "updated": writer.done["update"],
+            "created": done["create"],
+            "updated": done["update"],
             "unchanged": unchanged,
-            "removed": writer.done["unsubscribe"] + writer.done["delete"],
+            "removed": done["unsubscribe"] + done["delete"],
             "invalid": sync.rows - sync.valid_rows,
             "created_meanwhile": writer.meanwhile["created"],
             "deleted_meanwhile": writer.meanwhile["deleted"],
@@ -208,6 +221,11 @@ class BaseTextioProContactSyncOperator(TextioProHookMixin, BaseOperator):
             failed = f"; {len(writer.errors)} writes failed" if writer.errors else ""
             details = " | ".join(problems)
             raise TextioProError(f"Sync of group {group_uid} incomplete ({counts}{failed}): {details}")
+        if dry_run:
+            self.log.warning(
+                "DRY RUN: nothing was written to group %s; the counts are the writes planned.", group_uid
+            )
+            return {**counts, "invalid_rows": invalid_rows, "dry_run": True}
         emit_asset_event(context, group_asset(group_uid), counts)
         return {**counts, "invalid_rows": invalid_rows}
 

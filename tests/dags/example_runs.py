@@ -36,11 +36,12 @@ DEMO_SUMMARY = ROOT / "scripts" / "demo_summary.py"
 APPROVAL = "example_textiopro_approval"
 DEMO_SETTINGS = ROOT / "scripts" / "demo.env"
 ALERTS = "example_textiopro_pipeline_alerts"
+RESPECTFUL = "example_textiopro_respectful_offers"
 MARKETING = "example_textiopro_scheduled_marketing"
 SYNC = "example_textiopro_warehouse_sync"
 CAMPAIGN = "example_textiopro_warehouse_campaign"
 # scripts/demo.sh runs the DAGs in file order, which is this order.
-DEMO_ORDER = (APPROVAL, ALERTS, MARKETING, SYNC, CAMPAIGN)
+DEMO_ORDER = (APPROVAL, ALERTS, RESPECTFUL, MARKETING, SYNC, CAMPAIGN)
 # scripts/demo.env's setting (not a Variable) of the sandbox's automatic replies, "ENDING=TEXT ...".
 AUTO_REPLIES_SETTING = "TEXTIOPRO_SANDBOX_AUTO_REPLIES"
 WAREHOUSE_CONN_ID = "textiopro_example_warehouse"

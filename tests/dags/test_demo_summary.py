@@ -26,14 +26,15 @@ def test_summary_shows_messages_campaign_stats_and_contact_counts(example_runs, 
         # messages sent, and delivered by now
         "approval.ask_for_approval 1 recipient 1 delivered",
         "pipeline_alerts.send_alert 2 recipients 2 delivered",
+        "respectful_offers.send_offer 3 recipients 3 delivered",
         # each campaign's stats
         f"scheduled_marketing.send_campaign {marketing} done, 4 messages: 4 delivered",
         f"warehouse_campaign.send_campaign {warehouse} done, 7 messages: 7 delivered",
         # contacts created / updated / unchanged, per sync
         "scheduled_marketing.upsert_subscribers 'Weekly newsletter' 4 created, 0 updated, 0 unchanged",
         "warehouse_sync.sync_customers 'Warehouse customers' 7 created, 0 updated, 0 unchanged, 1 invalid",
-        # the account: the approval request and its reply, 2 alerts and 4 + 7 campaign messages
-        "messages 15 messages: 15 delivered",
+        # the account: the approval request and its reply, 2 alerts, 3 offers and 4 + 7 campaign messages
+        "messages 18 messages: 18 delivered",
         f"balance left {balance}",
     }
     assert expected <= lines, example_runs.summary

@@ -32,6 +32,7 @@ from tests.dags.example_runs import (
     DEMO_ORDER,
     EXAMPLE_DAGS,
     MARKETING,
+    RESPECTFUL,
     SYNC,
     WAREHOUSE_CONN_ID,
     assert_success,
@@ -94,6 +95,25 @@ def test_examples_import_only_public_names_and_the_compat_layer(path):
             private = [part for part in node.module.split(".") if part.startswith("_")]
             private += [alias.name for alias in node.names if alias.name.startswith("_")]
             assert not private, f"{path.name}: from {node.module} imports private {private}"
+
+
+def test_respectful_offers_texts_each_customer_their_text_except_opt_outs(example_runs, examples_conn):
+    dag_run = example_runs.runs[RESPECTFUL]
+
+    assert_success(dag_run)
+    result = xcom(dag_run, "send_offer")
+    hook = TextioProHook(examples_conn)
+    sent = {m.to: m.message for m in (hook.get_message(uid) for uid in result["uids"])}
+    offer = ", 20% off this week with code SPRING20. Reply STOP to opt out."
+    assert sent == {
+        "447700900200": "Hi Alex" + offer,
+        "447700900206": "Hi there" + offer,
+        "447700900210": "Hi Alex" + offer,
+    }
+    assert result["suppressed"] == 1
+    assert [o["recipient"] for o in result["outcomes"] if o["status"] == "suppressed"] == ["+4477*****207"]
+    assert "447700900" not in json.dumps(result)  # masked numbers only
+    assert {m["status"] for m in xcom(dag_run, "wait_for_delivery")} == {"Delivered"}
 
 
 def test_pipeline_alerts_texts_the_breach_and_waits_until_delivered(example_runs, examples_conn):
@@ -291,13 +311,14 @@ def test_without_the_variables_the_examples_text_no_one(textiopro_conn, sandbox,
     # rendered into it (the notifier's recipients) and the params of their conf.
     dag_bag = load_dag_bag()
 
-    runs = {dag_id: run(dag_bag, dag_id) for dag_id in (ALERTS, MARKETING, SYNC)}
+    runs = {dag_id: run(dag_bag, dag_id) for dag_id in (ALERTS, RESPECTFUL, MARKETING, SYNC)}
     failed = run(dag_bag, ALERTS, fail=True)
 
     for dag_id, dag_run in runs.items():
         assert dag_run.state == "success", (dag_id, task_states(dag_run))
     assert task_states(runs[ALERTS])["send_alert"] == "skipped"
     assert task_states(runs[MARKETING])["send_campaign"] == "skipped"
+    assert task_states(runs[RESPECTFUL])["send_offer"] == "skipped"
     assert task_states(runs[SYNC])["sync_customers"] == "skipped"
     assert recorded_events(runs[SYNC]) == []  # so no run of the campaign DAG is queued
     assert failed.state == "failed"

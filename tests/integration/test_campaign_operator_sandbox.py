@@ -154,3 +154,19 @@ def test_deferred_wait_resumes_with_the_trigger_event(textiopro_conn, sandbox, g
     assert uid == payload["campaign"]["uid"]
     assert emitted_assets(context)[0][0] == f"textiopro://campaign/{uid}"
     assert len(post_statuses(sandbox, "/sms/campaign")) == 1
+
+
+def test_a_dry_run_checks_and_reads_and_sends_no_campaign(textiopro_conn, sandbox, group_uid):
+    from textiopro_sandbox.api import is_write
+
+    sandbox.clear_requests()
+    task = op(group_uid, dry_run=True)
+
+    result = task.execute(task_context(task, task_state_store=FakeTaskStateStore()))
+
+    assert result["dry_run"] is True
+    assert result["subscribed_contacts"] == {group_uid: 3}
+    assert result["estimated_segments"] == 3
+    assert result["request"]["contact_list_ids"] == [group_uid]
+    assert [r for r in sandbox.requests if is_write(r.method, r.path)] == []
+    assert sandbox.state.accounts[sandbox.token].campaigns == {}

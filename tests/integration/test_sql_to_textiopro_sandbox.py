@@ -11,6 +11,7 @@ from airflow_provider_textiopro.transfers.sql_to_textiopro import SqlToTextioPro
 from tests.support.contact_helpers import contact_writes, emitted_assets, task_context
 from tests.support.sandbox import set_conn_extra
 from tests.support.warehouse import customers_warehouse
+from textiopro_sandbox.api import is_write
 
 pytestmark = pytest.mark.integration
 
@@ -70,3 +71,17 @@ def test_query_sync_with_full_sync_after_rows_left(textiopro_conn, sandbox, ware
     assert sum(not c.subscribed for c in stored.values()) == 5
     assert stored["31612340002"].fields["FIRST_NAME"] == "First2"
     assert not stored["31612340002"].subscribed
+
+
+def test_a_dry_run_on_the_connection_reads_and_writes_nothing(
+    textiopro_conn, sandbox, warehouse, group_uid, monkeypatch
+):
+    set_conn_extra(monkeypatch, textiopro_conn, dry_run=True)
+    sandbox.clear_requests()
+
+    result, context = sync(group_uid, table="customers")
+
+    assert (result["dry_run"], result["rows"], result["created"]) == (True, 11, 11)
+    assert [r for r in sandbox.requests if is_write(r.method, r.path)] == []
+    assert list(TextioProHook(textiopro_conn).list_contacts(group_uid)) == []
+    assert emitted_assets(context) == []

@@ -71,6 +71,7 @@ class FakeTextioPro:
 
 class FakeHook:
     default_region = "NL"
+    dry_run = False
 
     def __init__(self, server: FakeTextioPro, conn_id: str):
         self.server = server

@@ -97,7 +97,7 @@ CASES = [
     # TextioProSendMessageOperator
     Case(send_message, {"recipients": ""}, "recipient"),
     Case(send_message, {"recipients": None}, "recipient"),
-    Case(send_message, {"recipients": {"to": "+31612345678"}}, "recipients"),
+    Case(send_message, {"recipients": {"NAME": "Jo"}}, "recipients"),  # a row without a phone number
     Case(send_message, {"recipients": "not a number"}, "recipients"),
     Case(send_message, {"recipients": ["+31612345678", 3.5]}, "recipients"),
     Case(send_message, {"message": ""}, "message"),

@@ -154,6 +154,16 @@ def _path(conn_id: str, key: str, value: str, what: str, *, directory: bool = Fa
     )
 
 
+def parse_flag(conn_id: str, key: str, value: Any) -> bool:
+    """Return a true/false extra (a JSON boolean, or the strings ``true``/``false``)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    raise TextioProInputError(f"Connection {conn_id!r}: extra {key!r} must be true or false, not {value!r}.")
+
+
 def parse_verify(conn_id: str, value: Any) -> bool | str | None:
     """Return the ``verify`` extra: True, False, a CA bundle path, or None when unset.
 
@@ -240,6 +250,8 @@ class ConnectionSettings:
         rate limit (refused with ``Too Many Attempts.``, so not processed) before it fails.
     :param rate_limit_window: the seconds over which the server counts the account's requests
         (the platform's limit is per minute).
+    :param dry_run: every task on this connection plans its sends and writes without making them
+        (extra ``dry_run``: a staging Airflow that can never text anyone).
     """
 
     base_url: str
@@ -258,6 +270,7 @@ class ConnectionSettings:
     max_concurrent_requests: int = DEFAULT_MAX_CONCURRENT_REQUESTS
     rate_limit_max_wait: float = DEFAULT_RATE_LIMIT_MAX_WAIT
     rate_limit_window: float = 60.0
+    dry_run: bool = False
 
     @classmethod
     def from_connection(
@@ -338,4 +351,5 @@ class ConnectionSettings:
             rate_limit_window=_number(
                 conn_id, "rate_limit_window", _extra(extra, "rate_limit_window", 60.0), float, 0.001
             ),
+            dry_run=parse_flag(conn_id, "dry_run", _extra(extra, "dry_run", False)),
         )

@@ -265,3 +265,12 @@ def test_templated_fields_and_outlets():
     task = TextioProUpsertContactsOperator(task_id="x", group_uid=GROUP, records=[])
     assert {"records", "group_uid"} <= set(task.template_fields)
     assert any(getattr(o, "name", None) == "textiopro-groups" for o in task.outlets)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_dry_run_counts_the_writes_and_makes_none(server, emitted, dry_run):
+    result = run(RECORDS, dry_run=dry_run, full_sync="delete")
+    assert (result["created"], result["updated"], result["unchanged"]) == (1, 1, 1)
+    assert result.get("dry_run", False) is dry_run
+    assert (server.writes == []) is dry_run
+    assert emitted.called is not dry_run
