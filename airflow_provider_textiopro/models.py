@@ -15,6 +15,23 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+__all__ = [
+    "Balance",
+    "Campaign",
+    "CampaignStats",
+    "CampaignStatus",
+    "Contact",
+    "Group",
+    "Message",
+    "MessageStatus",
+    "Page",
+    "PreparedSend",
+    "Profile",
+    "RecipientOutcome",
+    "Reply",
+    "SendResult",
+]
+
 
 class MessageStatus(str, Enum):
     """Delivery status of one message (``status`` / ``customer_status``)."""

@@ -80,6 +80,8 @@ from airflow_provider_textiopro.utils.uids import parse_uid, parse_uids
 from airflow_provider_textiopro.utils.validation import validate_extra_params
 from airflow_provider_textiopro.version_compat import BaseHook, mask_secret
 
+__all__ = ["TextioProHook"]
+
 T = TypeVar("T")
 A = TypeVar("A")
 

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from airflow_provider_textiopro.utils.send_progress import TaskStateStore
     from airflow_provider_textiopro.version_compat import Context
 
+__all__ = ["TextioProSendOperator"]
+
 
 class TextioProSendOperator(TextioProHookMixin, ResumableJobMixin, BaseOperator):
     """Base of the operators that send: what a try sent is kept, so that a retry does not send it again.

@@ -40,6 +40,8 @@ from airflow_provider_textiopro.version_compat import AirflowFailException, mask
 if TYPE_CHECKING:
     from airflow_provider_textiopro.version_compat import Context
 
+__all__ = ["TextioProSendMessageOperator"]
+
 MESSAGE_SEND_KEY = "textiopro_message_send"
 STORE_RECIPIENTS = ("full", "masked")
 SCHEDULE_LEAD = timedelta(minutes=2)

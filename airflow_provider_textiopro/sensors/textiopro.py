@@ -62,6 +62,8 @@ if TYPE_CHECKING:
     from airflow_provider_textiopro.utils.send_progress import TaskStateStore
     from airflow_provider_textiopro.version_compat import Context
 
+__all__ = ["TextioProCampaignSensor", "TextioProMessageSensor", "TextioProReplySensor"]
+
 
 class _TextioProWaitSensor(TextioProHookMixin, BaseSensorOperator):
     """Wait for TextioPro objects to be final: poke with the hook, or defer to a read-only trigger.

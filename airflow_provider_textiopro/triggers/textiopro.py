@@ -43,6 +43,8 @@ from airflow_provider_textiopro.version_compat import redact
 if TYPE_CHECKING:
     from airflow_provider_textiopro.hooks.textiopro import TextioProHook
 
+__all__ = ["TextioProCampaignTrigger", "TextioProMessageTrigger", "TextioProReplyTrigger"]
+
 TIMEOUT = "timeout"
 ERROR = "error"
 
