@@ -1143,6 +1143,12 @@ class TextioProHook(BaseHook):
                 if attempt is not None:
                     attempt.check()
                 if permit.wait > 0:
+                    if permit.wait >= 1:
+                        self.log.info(
+                            "TextioPro %s waits %.1f s for its turn at the account's rate limit",
+                            operation,
+                            permit.wait,
+                        )
                     self._sleep(permit.wait)
                 if attempt is not None:
                     attempt.leaving()

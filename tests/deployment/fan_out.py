@@ -19,8 +19,10 @@ from sandbox_client import Sandbox, check_exactly_once, sockets_to
 
 RATE_LIMIT = 20
 """Requests a minute the sandbox allows the account: the fan-out's 40 requests need two minutes."""
-RATE_LIMIT_RETRY = "TextioProRateLimitError"
-"""In a task log's retry line (``TextioPro send_message failed (attempt 1 of 6): ...``)."""
+RATE_LIMIT_RETRY = "at the account's rate limit"
+"""In a task log's line of a request waiting at the limit: refused (``... was refused at the account's
+rate limit (not processed); waiting 5.0 s ...``) or waiting its turn (``... waits 3.0 s for its turn at
+the account's rate limit``)."""
 SENT = "Sent "
 """Begins the log line of each answered request (``Sent 100 of 500 recipients.``)."""
 RUN_TIMEOUT = 420.0
@@ -151,7 +153,7 @@ class FanOut:
         return None
 
     def _waits_at_limit(self, ti: dict[str, Any]) -> bool:
-        """True when the task's last request line in its log is a retry after ``Too Many Attempts.``."""
+        """True when the task's last request line in its log is a wait at the account's rate limit."""
         lines = [
             line
             for line in self._log(ti, ti["try_number"]).splitlines()
