@@ -77,11 +77,6 @@ class PersonalPlan:
         return sum(group.total_segments for group in self.groups)
 
 
-def message_tags(message: str) -> list[str]:
-    """Return the tag names of ``message`` upper-cased, each once, in order of appearance."""
-    return list(dict.fromkeys(match.group(1).upper() for match in TAG.finditer(message)))
-
-
 def fill_tags(
     message: str,
     row: Mapping[str, Any],

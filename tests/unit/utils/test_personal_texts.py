@@ -7,7 +7,6 @@ import pytest
 from airflow_provider_textiopro.exceptions import TextioProInputError
 from airflow_provider_textiopro.utils.personal_texts import (
     fill_tags,
-    message_tags,
     phone_of,
     plan_personal_texts,
 )
@@ -189,10 +188,6 @@ def test_segments_and_cost_are_counted_per_distinct_text():
     assert plan.total_segments == 4
     unicode_plan = plan_personal_texts("Hi {FIRST_NAME}", [JO], unicode=True)
     assert unicode_plan.groups[0].segments.encoding == "UCS-2"
-
-
-def test_message_tags_lists_each_tag_once():
-    assert message_tags("{a} {B|x} {A} {1} {c d}") == ["A", "B"]
 
 
 def test_unknown_on_invalid_is_refused():
